@@ -1,0 +1,1 @@
+"""Citizen assistant: public-service guides, a quiz contest and announcements in a chat."""

@@ -1,0 +1,1 @@
+"""Content that officials edit (guides, question banks, contests): loading and checking."""

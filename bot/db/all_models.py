@@ -1,0 +1,2 @@
+"""Imports every module that defines tables, so that metadata is complete."""
+from bot.db import models  # noqa: F401

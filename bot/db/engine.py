@@ -1,0 +1,51 @@
+"""Engine and session factory.
+
+SQLite runs in WAL mode and every transaction starts with BEGIN IMMEDIATE: a
+deferred BEGIN lets two writers read the same row and one of them lose its
+update, or fail later with "database is locked".
+"""
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    if database_url.startswith("sqlite"):
+        return _sqlite_engine(database_url)
+    return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_engine(database_url: str) -> AsyncEngine:
+    _ensure_sqlite_folder(database_url)
+    engine = create_async_engine(database_url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if ":memory:" not in database_url:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _ensure_sqlite_folder(database_url: str) -> None:
+    from pathlib import Path
+
+    path = database_url.split("///", 1)[-1]
+    if path and ":memory:" not in path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,60 @@
+"""Unit of work: one database session, opened per update or per command.
+
+Services use it as `async with uow:` around one transaction and call
+`await uow.commit()`; leaving the block without commit rolls back. Ending every
+transaction before talking to the network keeps SQLite's write lock short.
+"""
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.repositories import AuditRepository, RoleRepository, UnitRepository, UserRepository
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+        self._session: AsyncSession | None = None
+        self._depth = 0
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._factory()
+            self._bind(self._session)
+        return self._session
+
+    def _bind(self, session: AsyncSession) -> None:
+        self.units = UnitRepository(session)
+        self.users = UserRepository(session)
+        self.roles = RoleRepository(session)
+        self.audit = AuditRepository(session)
+        # Feature repositories attach themselves here (see bot.db.extensions).
+        from bot.db.extensions import bind_extensions
+
+        bind_extensions(self, session)
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session  # open lazily
+        self._depth += 1
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._session is not None:
+            # Anything not committed is thrown away.
+            await self._session.rollback()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

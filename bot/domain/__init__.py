@@ -1,0 +1,1 @@
+"""Domain logic: plain Python that knows nothing of any messenger."""

@@ -1,0 +1,42 @@
+"""Roles of staff: who may broadcast, export results or administer."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.clock import utcnow
+
+ROLES = ("admin", "official", "organizer")
+
+
+class RoleError(ValueError):
+    pass
+
+
+async def grant(uow: Any, platform: str, platform_user_id: str, role: str, actor: str) -> bool:
+    if role not in ROLES:
+        raise RoleError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}")
+    async with uow:
+        granted = await uow.roles.grant(platform, platform_user_id, role, by=actor, now=utcnow())
+        if granted:
+            await uow.audit.record(actor, "role.grant", f"{platform}:{platform_user_id}", {"role": role}, utcnow())
+        await uow.commit()
+    return granted
+
+
+async def revoke(uow: Any, platform: str, platform_user_id: str, role: str, actor: str) -> bool:
+    if role not in ROLES:
+        raise RoleError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}")
+    async with uow:
+        revoked = await uow.roles.revoke(platform, platform_user_id, role)
+        if revoked:
+            await uow.audit.record(actor, "role.revoke", f"{platform}:{platform_user_id}", {"role": role}, utcnow())
+        await uow.commit()
+    return revoked
+
+
+async def roles_of(uow: Any, platform: str, platform_user_id: str, admin_ids: frozenset[str] = frozenset()) -> set[str]:
+    async with uow:
+        roles = await uow.roles.roles_of(platform, platform_user_id)
+    if platform_user_id in admin_ids:
+        roles.add("admin")
+    return roles
