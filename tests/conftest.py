@@ -100,3 +100,14 @@ async def uow(settings: Settings):
     yield unit_of_work
     await unit_of_work.close()
     await engine.dispose()
+
+
+@pytest.fixture
+async def sandbox(settings: Settings):
+    from tests.e2e import Sandbox
+
+    running = await Sandbox(settings).start()
+    try:
+        yield running
+    finally:
+        await running.stop()

@@ -19,7 +19,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     _ensure_sqlite_folder(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
@@ -28,6 +28,6 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     # Alembic's env runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(upgrade, database_url, revision)

@@ -1,4 +1,8 @@
-"""Routers, and the one function that owns their order."""
+"""Routers, and the one function that owns their order.
+
+Each handler module has `create_router()`, so a fresh set of routers can be
+built for every Dispatcher (a router can belong to one parent only).
+"""
 from __future__ import annotations
 
 from aiogram import Router
@@ -9,12 +13,12 @@ def setup_routers() -> Router:
 
     root = Router(name="root")
     root.include_routers(
-        errors.router,
-        start.router,
-        language.router,
-        help.router,
+        errors.create_router(),
+        start.create_router(),
+        language.create_router(),
+        help.create_router(),
         # Feature routers go here, before the menu's "coming soon" answers.
-        menu.router,
-        fallback.router,  # catch-alls: always last
+        menu.create_router(),
+        fallback.create_router(),  # catch-alls: always last
     )
     return root

@@ -11,11 +11,9 @@ from bot.i18n import use_locale
 from bot.transport.telegram import send_view
 from bot.ui.screens.common import something_went_wrong
 
-router = Router(name="errors")
 log = logging.getLogger("bot.errors")
 
 
-@router.errors()
 async def on_error(event: ErrorEvent, bot: Bot, user: UserRecord | None = None) -> bool:
     update = event.update
     log.exception("update %s from user %s failed", update.update_id, user.platform_user_id if user else "?",
@@ -40,3 +38,9 @@ def _chat_id(update) -> int | None:  # type: ignore[no-untyped-def]
     if update.callback_query and update.callback_query.message:
         return update.callback_query.message.chat.id
     return None
+
+
+def create_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -14,21 +14,23 @@ from bot.ui.callbacks import MenuCb, MenuItem
 from bot.ui.screens.common import help_view
 from bot.ui.view import View
 
-router = Router(name="help")
-
-
 async def _help(uow, user: UserRecord, settings: Settings) -> View:
     unit, contact = await units.help_contact(uow, user.unit_code)
     return help_view(unit, contact, settings.province_hotline)
 
 
-@router.message(Command("help"))
-@router.message(MenuText(MenuItem.help))
 async def show_help(message: Message, bot: Bot, uow, user: UserRecord, settings: Settings) -> None:
     await send_view(bot, message.chat.id, await _help(uow, user, settings))
 
 
-@router.callback_query(MenuCb.filter(F.item == MenuItem.help))
 async def show_help_from_menu(query: CallbackQuery, bot: Bot, uow, user: UserRecord, settings: Settings) -> None:
     await query.answer()
     await send_view(bot, query.message.chat.id, await _help(uow, user, settings))
+
+
+def create_router() -> Router:
+    router = Router(name="help")
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_help, MenuText(MenuItem.help))
+    router.callback_query.register(show_help_from_menu, MenuCb.filter(F.item == MenuItem.help))
+    return router

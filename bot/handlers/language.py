@@ -13,21 +13,15 @@ from bot.ui.callbacks import LanguageCb, MenuCb, MenuItem
 from bot.ui.screens.common import language_changed, language_picker, main_menu, stale_button, welcome
 from bot.ui.view import View
 
-router = Router(name="language")
-
-
-@router.message(Command("language"))
 async def ask_language(message: Message, bot: Bot, user: UserRecord) -> None:
     await send_view(bot, message.chat.id, language_picker(user.language or catalogs().default_locale))
 
 
-@router.callback_query(MenuCb.filter(F.item == MenuItem.language))
 async def ask_language_from_menu(query: CallbackQuery, bot: Bot, user: UserRecord) -> None:
     await query.answer()
     await send_view(bot, query.message.chat.id, language_picker(user.language or catalogs().default_locale))
 
 
-@router.callback_query(LanguageCb.filter())
 async def choose_language(query: CallbackQuery, callback_data: LanguageCb, bot: Bot, uow, user: UserRecord) -> None:
     code = callback_data.code
     if code not in catalogs().available:
@@ -41,3 +35,11 @@ async def choose_language(query: CallbackQuery, callback_data: LanguageCb, bot: 
         await edit_view(bot, chat_id, query.message.message_id, View(text=f"✅ {catalogs().display_name(code)}"))
         await send_view(bot, chat_id, welcome() if first_time else language_changed())
         await send_view(bot, chat_id, main_menu())
+
+
+def create_router() -> Router:
+    router = Router(name="language")
+    router.message.register(ask_language, Command("language"))
+    router.callback_query.register(ask_language_from_menu, MenuCb.filter(F.item == MenuItem.language))
+    router.callback_query.register(choose_language, LanguageCb.filter())
+    return router

@@ -11,10 +11,6 @@ from bot.i18n import catalogs
 from bot.transport.telegram import send_view
 from bot.ui.screens.common import language_picker, main_menu, welcome
 
-router = Router(name="start")
-
-
-@router.message(CommandStart())
 async def start(message: Message, command: CommandObject, bot: Bot, uow, user: UserRecord) -> None:
     user = await users.apply_start_payload(uow, user, command.args)
     if user.language is None:
@@ -23,3 +19,9 @@ async def start(message: Message, command: CommandObject, bot: Bot, uow, user: U
         return
     await send_view(bot, message.chat.id, welcome())
     await send_view(bot, message.chat.id, main_menu())
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    return router

@@ -95,6 +95,7 @@ _HTML_ENTITY_TYPES = {
     "span": "spoiler",
     "blockquote": "blockquote",
 }
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _NAMED_CHAR_REFS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPECIAL_CHARS = re.compile(r"[<&]")
 _CHAR_REF = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
@@ -147,7 +148,7 @@ def parse_html(source: str) -> tuple[str, list[JsonDict]]:
         match = _SPECIAL_CHARS.search(source, pos)
         end = match.start() if match else len(source)
         if end > pos:
-            chunk = _unescape(source[pos:end]) if "&" in source[pos:end] else source[pos:end]
+            chunk = source[pos:end]
             pieces.append(chunk)
             offset += utf16_len(chunk)
             pos = end
@@ -624,12 +625,9 @@ class BotAPIEmulator:
         self._closing = False
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, shutdown_timeout=1.0)
-        await site.start()
-        server = site._server  # aiohttp exposes the bound port only through the server
-        assert server is not None and server.sockets
+        await web.TCPSite(self._runner, host, port).start()
         self._host = host
-        self._port = server.sockets[0].getsockname()[1]
+        self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         self._closing = True
@@ -708,10 +706,10 @@ class BotAPIEmulator:
 
     def send_text(self, user_id: int, text: str) -> JsonDict:
         content: JsonDict = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
+        command = _COMMAND.match(text)
+        if command:
             content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))}
             ]
         return self._incoming(user_id, content)
 
@@ -1398,9 +1396,10 @@ class BotAPIEmulator:
     def _store_edit(
         self, chat: ChatState, message: BotMessage, changes: JsonDict, markup: JsonDict | None
     ) -> JsonDict:
-        data = {k: v for k, v in message.data.items() if k not in changes}
-        data.update({k: v for k, v in changes.items() if v})
-        if data == message.data | {"edit_date": message.data.get("edit_date")}:
+        current = {k: v for k, v in message.data.items() if k != "edit_date"}
+        data = {k: v for k, v in current.items() if k not in changes}
+        data.update({k: v for k, v in changes.items() if v})  # empty values drop the field
+        if data == current:
             raise bad_request(NOT_MODIFIED)
         data["edit_date"] = int(time.time())
         message.data = data
