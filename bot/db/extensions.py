@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # attribute name on the unit of work -> "module:Class"
-REPOSITORIES: dict[str, str] = {}
+REPOSITORIES: dict[str, str] = {
+    "guides": "bot.db.guides:GuideRepository",
+}
 
 
 def bind_extensions(uow: Any, session: AsyncSession) -> None:
