@@ -4,7 +4,10 @@ from __future__ import annotations
 from importlib import import_module
 
 # Each listed module registers itself on import.
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "bot.domain.quiz.checker",
+    "bot.domain.guides.checker",
+]
 
 
 def load() -> None:

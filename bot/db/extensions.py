@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # attribute name on the unit of work -> "module:Class"
 REPOSITORIES: dict[str, str] = {
+    "quiz": "bot.db.quiz:QuizRepository",
     "guides": "bot.db.guides:GuideRepository",
 }
 

@@ -120,3 +120,10 @@ class GuideRepository:
             .group_by(GuideEventRow.guide_id, GuideEventRow.kind, GuideEventRow.step, GuideEventRow.detail)
         )
         return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    async def has_event_since(self, user_id: int, guide_id: str, kind: EventKind, since: datetime) -> bool:
+        found = await self._session.scalar(
+            select(GuideEventRow.id).where(GuideEventRow.user_id == user_id, GuideEventRow.guide_id == guide_id,
+                                           GuideEventRow.kind == kind.value, GuideEventRow.at >= since).limit(1)
+        )
+        return found is not None

@@ -94,6 +94,11 @@ class UserRepository:
     async def count(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(User)) or 0)
 
+    async def count_by(self, column: str) -> dict[str | None, int]:
+        field = getattr(User, column)
+        rows = await self._session.execute(select(field, func.count()).group_by(field))
+        return {key: int(count) for key, count in rows}
+
 
 class RoleRepository:
     def __init__(self, session: AsyncSession) -> None:

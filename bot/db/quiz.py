@@ -1,0 +1,238 @@
+"""Quiz tables and their repository: participants, attempts, answers.
+
+Integrity lives in the database: one answer per (attempt, position), at most one attempt in progress per
+person and contest (a partial unique index), attempt numbers unique per person and contest; counters move
+with `SET x = x + 1`, never read-modify-write.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.models import Base, BigId, Unit
+from bot.domain.quiz.ranking import Entry
+from bot.domain.quiz.records import AnswerRow, Attempt, Participant
+from bot.domain.quiz.sampling import Drawn
+
+IN_PROGRESS = "in_progress"
+
+
+class QuizParticipant(Base):
+    __tablename__ = "quiz_participants"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", name="fk_quiz_participants_user", ondelete="CASCADE"),
+                                         unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    group_id: Mapped[str | None] = mapped_column(String(48))
+    unit_code: Mapped[str | None] = mapped_column(
+        ForeignKey("units.code", name="fk_quiz_participants_unit", ondelete="SET NULL"))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "contest_id", "number", name="uq_quiz_attempts_number"),
+        Index("uq_quiz_attempts_one_open", "user_id", "contest_id", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index("ix_quiz_attempts_contest_status", "contest_id", "status"),
+        Index("ix_quiz_attempts_open_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    contest_id: Mapped[str] = mapped_column(String(48))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", name="fk_quiz_attempts_user", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    items: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    prediction: Mapped[int | None] = mapped_column(Integer)
+
+
+class QuizAnswer(Base):
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_quiz_answers_attempt_position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempts.id", name="fk_quiz_answers_attempt", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(48))
+    chosen: Mapped[int] = mapped_column(Integer)
+    is_correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; everything stored is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _participant(row: QuizParticipant) -> Participant:
+    return Participant(user_id=row.user_id, full_name=row.full_name, phone=row.phone, birth_year=row.birth_year,
+                       group_id=row.group_id, unit_code=row.unit_code, consent_at=utc(row.consent_at),
+                       consent_version=row.consent_version, erased_at=utc(row.erased_at))
+
+
+def pack_items(items: list[Drawn]) -> str:
+    return json.dumps([[item.question_id, list(item.order)] for item in items], separators=(",", ":"))
+
+
+def _attempt(row: QuizAttempt) -> Attempt:
+    items = tuple(Drawn(question_id, tuple(order)) for question_id, order in json.loads(row.items))
+    return Attempt(id=row.id, contest_id=row.contest_id, user_id=row.user_id, number=row.number, mode=row.mode,
+                   items=items, started_at=utc(row.started_at), deadline_at=utc(row.deadline_at),  # type: ignore[arg-type]
+                   finished_at=utc(row.finished_at), status=row.status, correct=row.correct, answered=row.answered,
+                   duration_ms=row.duration_ms, prediction=row.prediction)
+
+
+class QuizRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _insert(self, table):  # type: ignore[no-untyped-def]
+        dialect = self._session.bind.dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+    # ---- participants
+
+    async def participant(self, user_id: int) -> Participant | None:
+        row = await self._session.scalar(select(QuizParticipant).where(QuizParticipant.user_id == user_id))
+        return _participant(row) if row else None
+
+    async def ensure_participant(self, user_id: int, now: datetime, **values: object) -> None:
+        statement = self._insert(QuizParticipant).values(user_id=user_id, updated_at=now, **values)
+        await self._session.execute(statement.on_conflict_do_nothing(index_elements=["user_id"]))
+
+    async def update_participant(self, user_id: int, now: datetime, **values: object) -> None:
+        await self._session.execute(update(QuizParticipant).where(QuizParticipant.user_id == user_id)
+                                    .values(updated_at=now, **values))
+
+    # ---- attempts
+
+    async def attempt(self, attempt_id: int) -> Attempt | None:
+        row = await self._session.get(QuizAttempt, attempt_id, populate_existing=True)
+        return _attempt(row) if row else None
+
+    async def open_attempt(self, user_id: int, contest_id: str) -> Attempt | None:
+        row = await self._session.scalar(select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.contest_id == contest_id, QuizAttempt.status == IN_PROGRESS))
+        return _attempt(row) if row else None
+
+    async def open_attempts_of(self, user_id: int) -> list[Attempt]:
+        rows = await self._session.scalars(select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.status == IN_PROGRESS).order_by(QuizAttempt.id))
+        return [_attempt(row) for row in rows]
+
+    async def last_attempt(self, user_id: int, contest_id: str) -> Attempt | None:
+        row = await self._session.scalar(select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.contest_id == contest_id).order_by(QuizAttempt.number.desc())
+            .limit(1))
+        return _attempt(row) if row else None
+
+    async def attempts_made(self, user_id: int, contest_id: str) -> int:
+        return int(await self._session.scalar(select(func.count()).select_from(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.contest_id == contest_id)) or 0)
+
+    async def has_contest_attempt(self, user_id: int) -> bool:
+        return bool(await self._session.scalar(select(QuizAttempt.id).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.mode == "contest").limit(1)))
+
+    async def add_attempt(self, contest_id: str, user_id: int, number: int, mode: str, items: list[Drawn],
+                          started_at: datetime, deadline_at: datetime) -> Attempt:
+        row = QuizAttempt(contest_id=contest_id, user_id=user_id, number=number, mode=mode, items=pack_items(items),
+                          started_at=started_at, deadline_at=deadline_at, status=IN_PROGRESS, correct=0, answered=0)
+        self._session.add(row)
+        await self._session.flush()
+        return _attempt(row)
+
+    async def record_answer(self, attempt_id: int, position: int, question_id: str, chosen: int, is_correct: bool,
+                            now: datetime) -> bool:
+        """Insert one answer; False when that position was already answered (the unique key decides)."""
+        statement = (self._insert(QuizAnswer)
+                     .values(attempt_id=attempt_id, position=position, question_id=question_id, chosen=chosen,
+                             is_correct=is_correct, answered_at=now)
+                     .on_conflict_do_nothing(index_elements=["attempt_id", "position"])
+                     .returning(QuizAnswer.id))
+        inserted = (await self._session.execute(statement)).scalar_one_or_none()
+        if inserted is None:
+            return False
+        await self._session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id).values(
+            answered=QuizAttempt.answered + 1, correct=QuizAttempt.correct + (1 if is_correct else 0)))
+        return True
+
+    async def finish(self, attempt_id: int, finished_at: datetime, duration_ms: int, status: str,
+                     prediction: int | None = None) -> bool:
+        """Close an attempt once; False if someone (another update, the sweeper) closed it first."""
+        result = await self._session.execute(
+            update(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.status == IN_PROGRESS)
+            .values(status=status, finished_at=finished_at, duration_ms=duration_ms, prediction=prediction))
+        return bool(result.rowcount)
+
+    async def overdue(self, now: datetime, limit: int = 500) -> list[Attempt]:
+        rows = await self._session.scalars(select(QuizAttempt).where(
+            QuizAttempt.status == IN_PROGRESS, QuizAttempt.deadline_at < now).order_by(QuizAttempt.id).limit(limit))
+        return [_attempt(row) for row in rows]
+
+    async def answers(self, attempt_id: int) -> list[AnswerRow]:
+        rows = await self._session.execute(
+            select(QuizAnswer.position, QuizAnswer.question_id, QuizAnswer.chosen, QuizAnswer.is_correct)
+            .where(QuizAnswer.attempt_id == attempt_id).order_by(QuizAnswer.position))
+        return [AnswerRow(*row) for row in rows]
+
+    # ---- results
+
+    async def entries(self, contest_id: str) -> list[Entry]:
+        """Every closed contest attempt, with the person's name (None once erased) and unit."""
+        rows = await self._session.execute(
+            select(QuizAttempt.user_id, QuizAttempt.id, QuizAttempt.correct, QuizAttempt.duration_ms,
+                   QuizAttempt.finished_at, QuizAttempt.prediction, QuizParticipant.full_name,
+                   QuizParticipant.unit_code)
+            .outerjoin(QuizParticipant, QuizParticipant.user_id == QuizAttempt.user_id)
+            .where(QuizAttempt.contest_id == contest_id, QuizAttempt.mode == "contest",
+                   QuizAttempt.status != IN_PROGRESS))
+        return [Entry(user_id=user_id, attempt_id=attempt_id, score=correct, duration_ms=duration or 0,
+                      submitted_at=utc(finished_at), prediction=prediction, name=name, unit_code=unit)  # type: ignore[arg-type]
+                for user_id, attempt_id, correct, duration, finished_at, prediction, name, unit in rows]
+
+    async def unit_directory(self) -> dict[str, tuple[str, int | None]]:
+        rows = await self._session.execute(select(Unit.code, Unit.name, Unit.headcount))
+        return {code: (name, headcount) for code, name, headcount in rows}
+
+    async def participants_for_export(self, contest_id: str) -> list[Participant]:
+        rows = await self._session.scalars(select(QuizParticipant).where(QuizParticipant.user_id.in_(
+            select(QuizAttempt.user_id).where(QuizAttempt.contest_id == contest_id))))
+        return [_participant(row) for row in rows]

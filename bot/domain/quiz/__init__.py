@@ -1,0 +1,1 @@
+"""The digital-transformation quiz: content, sampling, ranking, attempts, certificates."""

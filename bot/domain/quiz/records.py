@@ -1,0 +1,58 @@
+"""What the quiz repository returns: plain frozen dataclasses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.quiz.sampling import Drawn
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    user_id: int
+    full_name: str | None
+    phone: str | None
+    birth_year: int | None
+    group_id: str | None
+    unit_code: str | None
+    consent_at: datetime | None
+    consent_version: str | None
+    erased_at: datetime | None
+
+    @property
+    def complete(self) -> bool:
+        return None not in (self.full_name, self.phone, self.birth_year, self.group_id, self.unit_code)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    id: int
+    contest_id: str
+    user_id: int
+    number: int
+    mode: str
+    items: tuple[Drawn, ...]
+    started_at: datetime
+    deadline_at: datetime
+    finished_at: datetime | None
+    status: str
+    correct: int
+    answered: int
+    duration_ms: int | None
+    prediction: int | None
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def all_answered(self) -> bool:
+        return self.answered >= self.total
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    position: int
+    question_id: str
+    chosen: int
+    is_correct: bool
