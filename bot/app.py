@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,6 +20,7 @@ from bot import i18n
 from bot.config import Settings
 from bot.content.registry import require_valid
 from bot.db.engine import create_engine, create_session_factory
+from bot.domain.guides.catalogue import load_catalogue
 from bot.handlers import setup_routers
 from bot.transport.middlewares import ContextMiddleware
 
@@ -49,6 +51,7 @@ def build_dispatcher(settings: Settings, session_factory: async_sessionmaker[Asy
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp["settings"] = settings
     dp["session_factory"] = session_factory
+    dp["guides"] = load_catalogue(settings.procedures_dir)[0]  # parsed once; handlers get it as `guides`
     dp.update.outer_middleware(ContextMiddleware(session_factory))
     dp.include_router(setup_routers())
     return dp
@@ -89,7 +92,19 @@ class Application:
         await set_commands(self.bot)
         me = await self.bot.get_me()
         log.info("bot @%s is polling", me.username)
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+        sweeper = asyncio.create_task(self._sweep_abandoned_guides())
+        try:
+            await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+        finally:
+            sweeper.cancel()
+
+    def _sweep_abandoned_guides(self):  # type: ignore[no-untyped-def]
+        from bot.db.uow import UnitOfWork
+        from bot.domain.guides.service import sweep_forever
+
+        factory = self.dispatcher["session_factory"]
+        older_than = timedelta(minutes=self.settings.guide_abandon_after_minutes)
+        return sweep_forever(lambda: UnitOfWork(factory), older_than, every=min(older_than, timedelta(minutes=5)))
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()

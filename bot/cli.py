@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings()
     handlers = {
         "run": _run, "sandbox": _sandbox, "db": _db, "content": _content, "units": _units, "admin": _admin,
@@ -154,7 +156,7 @@ def _units(settings: Settings, args: argparse.Namespace, parser: argparse.Argume
 
 def _admin(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from bot.domain import roles
-    from bot.transport.telegram import PLATFORM
+    from bot.domain.platforms import TELEGRAM as PLATFORM
 
     if args.admin_command not in ("grant", "revoke"):
         parser.parse_args(["admin", "--help"])

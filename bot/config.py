@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     quiz_bank_dir: Path = ROOT / "quiz_bank"
     locales_dir: Path = ROOT / "bot" / "locales"
     province_hotline: str = ""
+    # A guide left untouched this long counts as abandoned in the funnel.
+    guide_abandon_after_minutes: int = Field(default=60, ge=1)
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080
 

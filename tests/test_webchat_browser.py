@@ -39,9 +39,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).parent / "artifacts"
 REPORT = b"%PDF-1.4 sandbox receipt"
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"),
+]
 
 
 def page_bot() -> Dispatcher:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -172,11 +173,15 @@ class QuizRepository:
             QuizAttempt.user_id == user_id, QuizAttempt.mode == "contest").limit(1)))
 
     async def add_attempt(self, contest_id: str, user_id: int, number: int, mode: str, items: list[Drawn],
-                          started_at: datetime, deadline_at: datetime) -> Attempt:
+                          started_at: datetime, deadline_at: datetime) -> Attempt | None:
+        """None when a concurrent start won (one open attempt, unique numbers): the savepoint keeps the rest."""
         row = QuizAttempt(contest_id=contest_id, user_id=user_id, number=number, mode=mode, items=pack_items(items),
                           started_at=started_at, deadline_at=deadline_at, status=IN_PROGRESS, correct=0, answered=0)
-        self._session.add(row)
-        await self._session.flush()
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            return None
         return _attempt(row)
 
     async def record_answer(self, attempt_id: int, position: int, question_id: str, chosen: int, is_correct: bool,

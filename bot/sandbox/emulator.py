@@ -9,6 +9,7 @@ can observe the conversation and wait for replies with bounded timeouts.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import mimetypes
@@ -178,8 +179,7 @@ def _open_tag(
 ) -> int:
     name_match = _TAG_NAME.match(source, pos + 1)
     name = name_match.group(0).lower()
-    close = source.find(">", pos)
-    if close < 0:
+    if source.find(">", pos) < 0:
         raise HtmlParseError(f"Unclosed start tag at byte offset {_byte_offset(source, pos)}")
     if name not in _HTML_ENTITY_TYPES:
         raise HtmlParseError(
@@ -196,14 +196,14 @@ def _open_tag(
             value = value[1:-1]
         attributes[attribute.group(1).lower()] = _unescape(value)
         cursor = attribute.end()
-    rest = source[cursor : source.find(">", cursor) + 1] if ">" in source[cursor:] else ""
-    if rest.strip() not in (">", "/>"):
+    tag_end = source.find(">", cursor)
+    if tag_end < 0 or source[cursor:tag_end].strip() not in ("", "/"):
         raise HtmlParseError(f"Unclosed start tag at byte offset {_byte_offset(source, pos)}")
     entity = _entity_for_tag(name, attributes, stack, offset, source, pos)
     if entity is not None:
         entities.append(entity)
     stack.append(_OpenTag(name, entity, offset))
-    return cursor + len(rest)
+    return tag_end + 1
 
 
 def _entity_for_tag(
@@ -814,10 +814,12 @@ class BotAPIEmulator:
         return self._enqueue({"message": message})
 
     def _enqueue(self, body: JsonDict) -> JsonDict:
+        """Create an update; like Telegram, types outside allowed_updates are never queued."""
         self._last_update_id += 1
         update = {"update_id": self._last_update_id, **body}
-        self._updates.append(update)
-        self._updates_signal.fire()
+        if self._allowed_updates is None or _update_type(update) in self._allowed_updates:
+            self._updates.append(update)
+            self._updates_signal.fire()
         return update
 
     @property
@@ -890,7 +892,10 @@ class BotAPIEmulator:
 
         Without ``kind`` any event produced by the bot matches (not ``incoming``).
         """
-        kinds = BOT_EVENT_KINDS if kind is None else (kind,) if isinstance(kind, str) else tuple(kind)
+        if kind is None:
+            kinds: tuple[str, ...] = BOT_EVENT_KINDS
+        else:
+            kinds = (kind,) if isinstance(kind, str) else tuple(kind)
         found = await self._scan(
             chat_id, after_event, timeout, lambda event: event if event.kind in kinds else None
         )
@@ -1185,15 +1190,9 @@ class BotAPIEmulator:
             self._updates.popleft()
 
     def _take(self, limit: int) -> list[JsonDict]:
-        allowed = self._allowed_updates
-        if allowed is not None and self._updates:
-            # Telegram never delivers update types the bot did not ask for.
-            kept = [u for u in self._updates if _update_type(u) in allowed]
-            if len(kept) != len(self._updates):
-                self._updates = deque(kept)
         if len(self._updates) <= limit:
             return list(self._updates)
-        return [self._updates[i] for i in range(limit)]
+        return list(itertools.islice(self._updates, limit))
 
     # ------------------------------------------------------------------ chat lookup
 
@@ -1241,6 +1240,7 @@ class BotAPIEmulator:
     ) -> tuple[str, list[JsonDict]]:
         raw = p.str(name) or ""
         parse_mode = (p.str("parse_mode") or "").lower()
+        # Only HTML is parsed; Markdown modes keep the text verbatim, without entities.
         if parse_mode == "html":
             try:
                 text, entities = parse_html(raw)

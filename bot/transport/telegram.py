@@ -15,9 +15,10 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot.domain.platforms import TELEGRAM
 from bot.ui.view import Choice, Link, View
 
-PLATFORM = "telegram"
+PLATFORM = TELEGRAM
 log = logging.getLogger(__name__)
 
 

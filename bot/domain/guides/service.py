@@ -6,10 +6,12 @@ progress of the person pressing, so old, edited or foreign buttons change nothin
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 
 from bot.domain.clock import utcnow
 from bot.domain.guides.records import EventKind, GuideProgress, ProgressStatus
@@ -17,6 +19,7 @@ from bot.domain.guides.schema import Guide
 from bot.domain.records import UserRecord
 
 MAX_REASON = 500
+log = logging.getLogger(__name__)
 
 
 class Move(str, Enum):
@@ -166,3 +169,18 @@ async def mark_abandoned(uow: Any, older_than: timedelta, now: datetime | None =
                                     step=row.step)
         await uow.commit()
     return len(rows)
+
+
+async def sweep_forever(new_uow: Callable[[], Any], older_than: timedelta, every: timedelta) -> None:
+    """Background task of a running bot: mark abandoned guides every few minutes until cancelled."""
+    while True:
+        uow = new_uow()
+        try:
+            count = await mark_abandoned(uow, older_than)
+            if count:
+                log.info("%d guide walk(s) marked abandoned", count)
+        except Exception:  # a database hiccup must not end the sweeping for good
+            log.warning("abandoned-guides sweep failed; will retry", exc_info=True)
+        finally:
+            await uow.close()
+        await asyncio.sleep(every.total_seconds())

@@ -1,0 +1,2 @@
+"""Messenger names as stored with each user (users.platform)."""
+TELEGRAM = "telegram"
