@@ -22,6 +22,7 @@ from bot.content.registry import require_valid
 from bot.db.engine import create_engine, create_session_factory
 from bot.domain.guides.catalogue import load_catalogue
 from bot.handlers import setup_routers
+from bot.handlers.quiz import install as install_quiz
 from bot.transport.middlewares import ContextMiddleware
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def build_dispatcher(settings: Settings, session_factory: async_sessionmaker[Asy
     dp["guides"] = load_catalogue(settings.procedures_dir)[0]  # parsed once; handlers get it as `guides`
     dp.update.outer_middleware(ContextMiddleware(session_factory))
     dp.include_router(setup_routers())
+    install_quiz(dp, settings)
     return dp
 
 

@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     units_import = units.add_parser("import", help="import units from a CSV file (all rows or none)")
     units_import.add_argument("file", type=Path)
 
+    guides = commands.add_parser("guides", help="step-by-step guides").add_subparsers(dest="guides_command",
+                                                                                      metavar="ACTION")
+    guides.add_parser("stats", help="per guide: opened, reached and stuck per step, done, 👍 and 👎")
+
     admin = commands.add_parser("admin", help="staff roles").add_subparsers(dest="admin_command", metavar="ACTION")
     for action in ("grant", "revoke"):
         sub = admin.add_parser(action, help=f"{action} a role (admin, official, organizer) to a Telegram user id")
@@ -54,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings()
     handlers = {
-        "run": _run, "sandbox": _sandbox, "db": _db, "content": _content, "units": _units, "admin": _admin,
+        "run": _run, "sandbox": _sandbox, "db": _db, "content": _content, "units": _units, "guides": _guides,
+        "admin": _admin,
     }
     if args.command is None:
         args.command = "run"
@@ -151,6 +156,26 @@ def _units(settings: Settings, args: argparse.Namespace, parser: argparse.Argume
         print("Nothing was imported.", file=sys.stderr)
         return 1
     print(f"Imported {count} unit(s).")
+    return 0
+
+
+def _guides(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from datetime import timedelta
+
+    from bot.domain.guides.catalogue import load_catalogue
+    from bot.domain.guides.stats import format_funnels, guide_funnels
+
+    if args.guides_command != "stats":
+        parser.parse_args(["guides", "--help"])
+        return 2
+    catalogue = load_catalogue(settings.procedures_dir)[0]
+    steps = {guide_id: len(guide.steps) for guide_id, guide in catalogue.guides.items()}
+
+    async def work():  # type: ignore[no-untyped-def]
+        async with _uow(settings) as uow:
+            return await guide_funnels(uow, steps, timedelta(minutes=settings.guide_abandon_after_minutes))
+
+    print(format_funnels(asyncio.run(work())))
     return 0
 
 

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     procedures_dir: Path = ROOT / "procedures"
     quiz_bank_dir: Path = ROOT / "quiz_bank"
+    quiz_sweep_seconds: float = Field(default=30, description="How often attempts past their deadline are closed")
     locales_dir: Path = ROOT / "bot" / "locales"
     province_hotline: str = ""
     # A guide left untouched this long counts as abandoned in the funnel.

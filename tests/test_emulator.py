@@ -11,11 +11,16 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import (
+    BotCommand,
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
 )
 
 from bench.echo_bot import build_echo_dispatcher
@@ -382,3 +387,52 @@ async def test_request_encodings_and_http_errors(emulator: BotAPIEmulator) -> No
     assert unknown == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
     assert unauthorized == (401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
     assert emulator.api_calls["sendMessage"] == 2
+
+
+@pytest.mark.asyncio
+async def test_commands_chat_info_replies_and_keyboards(
+    emulator: BotAPIEmulator, bot: Bot  # noqa: F811
+) -> None:
+    await started_chat(emulator)
+    user_message_id = emulator.events(USER)[0].message_id
+    assert await bot.set_my_commands([BotCommand(command="start", description="Begin")],
+                                     language_code="vi")
+    commands_vi = await bot.get_my_commands(language_code="vi")
+    commands_en = await bot.get_my_commands(language_code="en")
+    chat = await bot.get_chat(USER)
+    assert await bot.send_chat_action(USER, "typing") is True
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text="Share", request_contact=True)]], one_time_keyboard=True
+    )
+    reply = await bot.send_message(USER, "Share?", reply_markup=keyboard,
+                                   reply_parameters=ReplyParameters(message_id=user_message_id))
+    shown = emulator.reply_keyboard(USER)
+    await bot.send_message(USER, "Thanks", reply_markup=ReplyKeyboardRemove())
+    with pytest.raises(TelegramBadRequest) as edit_user_message:
+        await bot.edit_message_text("x", chat_id=USER, message_id=user_message_id)
+    assert await bot.delete_message(USER, user_message_id) is True
+
+    assert [c.command for c in commands_vi] == ["start"] and commands_en == []
+    assert (chat.id, chat.type, chat.first_name) == (USER, "private", "Lan")
+    assert reply.reply_to_message.text == "hi"
+    assert reply.reply_markup is None  # reply keyboards are not echoed back in Message
+    assert shown is not None and shown["keyboard"][0][0]["request_contact"] is True
+    assert emulator.reply_keyboard(USER) is None
+    assert edit_user_message.value.message == "Bad Request: message can't be edited"
+    assert [e.kind for e in emulator.events(USER)][-1] == "deleted"
+
+
+@pytest.mark.asyncio
+async def test_press_button_fails_clearly_and_forged_data_is_delivered(
+    emulator: BotAPIEmulator, bot: Bot  # noqa: F811
+) -> None:
+    await started_chat(emulator)
+    sent = await bot.send_message(USER, "Menu", reply_markup=menu_markup())
+    forged = emulator.press(USER, sent.message_id, "admin:delete_all")
+    with pytest.raises(LookupError, match=r"no inline button 'Close'; buttons: \['Open'\]"):
+        emulator.press_button(USER, sent.message_id, "Close")
+    raw = emulator.send_raw({"edited_message": {**forged["callback_query"]["message"], "text": "x"}})
+
+    assert forged["callback_query"]["data"] == "admin:delete_all"
+    assert forged["callback_query"]["message"]["message_id"] == sent.message_id
+    assert raw["update_id"] == forged["update_id"] + 1

@@ -9,7 +9,7 @@ from aiogram import Router
 
 
 def setup_routers() -> Router:
-    from bot.handlers import errors, fallback, guides, help, language, menu, staff, start
+    from bot.handlers import errors, fallback, guides, help, language, menu, quiz, staff, start
 
     root = Router(name="root")
     root.include_routers(
@@ -20,6 +20,7 @@ def setup_routers() -> Router:
         staff.create_router(),
         # Feature routers go here, before the menu's "coming soon" answers.
         guides.create_router(),
+        quiz.create_router(),
         menu.create_router(),
         fallback.create_router(),  # catch-alls: always last
     )

@@ -11,7 +11,7 @@ from bot.ui.callbacks import MenuCb, MenuItem
 from bot.ui.screens.common import coming_soon, main_menu
 
 # Features not built yet answer "coming soon" until their router takes the item.
-PENDING = (MenuItem.quiz, MenuItem.news)
+PENDING = (MenuItem.news,)
 
 
 async def show_menu(message: Message, bot: Bot) -> None:

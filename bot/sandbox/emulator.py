@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import math
 import mimetypes
 import re
@@ -26,6 +27,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 JsonDict = dict[str, Any]
+log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -580,8 +582,6 @@ class BotAPIEmulator:
         global_messages_per_second: int = 30,
     ) -> None:
         self.token = token
-        if token and token.split(":", 1)[0].isdigit():
-            bot_id = int(token.split(":", 1)[0])
         self.bot_user: JsonDict = {
             "id": bot_id,
             "is_bot": True,
@@ -614,6 +614,9 @@ class BotAPIEmulator:
         self._port: int | None = None
         self._host = "127.0.0.1"
         self._methods = self._method_table()
+        self._last_token = ""
+        if token:
+            self._adopt_token(token)
 
         self.app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
@@ -1023,9 +1026,19 @@ class BotAPIEmulator:
         }
         return {name.lower(): (name, handler) for name, handler in handlers.items()}
 
+    def _adopt_token(self, token: str) -> None:
+        # aiogram derives bot.id from the token prefix; getMe and "from" must agree with it.
+        self._last_token = token
+        prefix = token.split(":", 1)[0]
+        if prefix.isdigit():
+            self.bot_user["id"] = int(prefix)
+
     async def _handle_api(self, request: web.Request) -> web.Response:
-        if self.token is not None and request.match_info["token"] != self.token:
+        token = request.match_info["token"]
+        if self.token is not None and token != self.token:
             return _reply(TelegramError(401, "Unauthorized").payload(), 401)
+        if token != self._last_token:
+            self._adopt_token(token)
         entry = self._methods.get(request.match_info["method"].lower())
         if entry is None:
             return _reply(TelegramError(404, "Not Found").payload(), 404)
@@ -1038,6 +1051,10 @@ class BotAPIEmulator:
                 result = await result
         except TelegramError as error:
             return _reply(error.payload(), error.code)
+        except Exception:
+            # A malformed request the emulator does not model must still get a Bot API answer.
+            log.exception("emulator failed on %s", name)
+            return _reply(TelegramError(500, "Internal Server Error").payload(), 500)
         return _reply({"ok": True, "result": result}, 200)
 
     async def _handle_download(self, request: web.Request) -> web.Response:
@@ -1506,4 +1523,5 @@ async def _read_params(request: web.Request) -> Params:
 
 
 def _reply(body: JsonDict, status: int) -> web.Response:
-    return web.Response(text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
+    text = json.dumps(body, ensure_ascii=False)
+    return web.Response(text=text, status=status, content_type="application/json")

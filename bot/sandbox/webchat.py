@@ -241,7 +241,7 @@ async def serve(port: int, token: str | None) -> None:
     emu = BotAPIEmulator(token=token)
     add_webchat_routes(emu.app, emu)
     await emu.start(host="127.0.0.1", port=port)
-    print(f"Web chat:        {emu.base_url}/")
+    print(f"Web chat:         {emu.base_url}/")
     print(f"Bot API base URL: {emu.base_url}  (TelegramAPIServer.from_base)")
     try:
         await asyncio.Event().wait()

@@ -18,7 +18,6 @@ class QuizAction(str, Enum):
     forget = "f"
     forget_confirmed = "F"
     edit = "e"
-    resume = "r"
 
 
 class QuizCb(CallbackData, prefix="qz"):

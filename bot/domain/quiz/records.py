@@ -21,7 +21,8 @@ class Participant:
 
     @property
     def complete(self) -> bool:
-        return None not in (self.full_name, self.phone, self.birth_year, self.group_id, self.unit_code)
+        # The unit is asked for only where units are imported, so it is not required here.
+        return None not in (self.full_name, self.phone, self.birth_year, self.group_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,12 +32,12 @@ class RegistrationLocked(Exception):
     """Details cannot change once a contest attempt has been made."""
 
 
-def next_step(participant: Participant | None) -> Step:
+def next_step(participant: Participant | None, units_known: bool = True) -> Step:
     if participant is None or participant.consent_at is None:
         return Step.consent
     for step, value in ((Step.name, participant.full_name), (Step.phone, participant.phone),
                         (Step.birth_year, participant.birth_year), (Step.group, participant.group_id),
-                        (Step.unit, participant.unit_code)):
+                        (Step.unit, participant.unit_code if units_known else "")):
         if value is None:
             return step
     return Step.done

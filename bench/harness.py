@@ -1,0 +1,216 @@
+"""Load harness: simulated citizens drive a bot through the Bot API emulator over HTTP (127.0.0.1 only).
+
+A bot (a Dispatcher and a Bot) polls the emulator; each simulated user injects
+an update and waits until the bot has fully handled it (its replies were posted
+to the emulator). Two ways to drive it:
+
+* closed loop: every user sends its next update as soon as the previous one is handled;
+* open loop: updates are offered at a fixed rate, each by a user with nothing in flight.
+
+Every loop is bounded in time and in count. Reusable for any bot: pass a Script
+that says what each user does next.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
+
+from aiogram import Bot, Dispatcher
+
+from bot.sandbox.emulator import BotAPIEmulator
+
+# ("text", "hello") sends a text; ("press", "gs:") presses the newest button whose payload starts so.
+Action = tuple[str, str]
+Script = Callable[[int], Iterator[Action]]
+FIRST_USER_ID = 500001
+MAX_UPDATES = 1_000_000
+UPDATE_TIMEOUT = 30.0
+
+
+@dataclass
+class RunningBot:
+    emulator: BotAPIEmulator
+    done: dict[int, asyncio.Future] = field(default_factory=dict)
+
+    def future(self, update_id: int) -> asyncio.Future:
+        if update_id not in self.done:
+            self.done[update_id] = asyncio.get_running_loop().create_future()
+        return self.done[update_id]
+
+    async def mark_done(self, handler, event, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        try:
+            return await handler(event, data)
+        finally:
+            future = self.future(event.update_id)
+            if not future.done():
+                future.set_result(time.perf_counter())
+
+    async def deliver(self, update: dict) -> float:
+        """Wait until the bot has handled an injected update; return when it finished."""
+        future = self.future(update["update_id"])
+        try:
+            return await asyncio.wait_for(future, UPDATE_TIMEOUT)
+        finally:
+            self.done.pop(update["update_id"], None)
+
+
+@asynccontextmanager
+async def running_bot(build: Callable[[str], Awaitable[tuple[Dispatcher, Bot, Callable[[], Awaitable[None]]]]],
+                      token: str) -> AsyncIterator[RunningBot]:
+    """Start an emulator and a bot polling it; build(base_url) returns (dispatcher, bot, close)."""
+    emulator = BotAPIEmulator(token=token)
+    await emulator.start("127.0.0.1", 0)
+    dispatcher, bot, close = await build(emulator.base_url)
+    running = RunningBot(emulator)
+    dispatcher.update.outer_middleware._middlewares.insert(0, running.mark_done)  # outermost: after errors too
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                                           polling_timeout=1))
+    try:
+        yield running
+    finally:
+        await dispatcher.stop_polling()
+        await asyncio.wait_for(polling, 10)
+        await close()
+        await emulator.stop()
+
+
+class Users:
+    """Simulated users, each following its own copy of a script."""
+
+    def __init__(self, running: RunningBot, script: Script, count: int, first_id: int = FIRST_USER_ID) -> None:
+        self.running = running
+        self.ids = list(range(first_id, first_id + count))
+        self._scripts = {user_id: script(user_id) for user_id in self.ids}
+        for user_id in self.ids:
+            running.emulator.add_user(user_id, f"Citizen {user_id}", language_code="vi")
+
+    def inject(self, user_id: int) -> dict:
+        """Queue the user's next update in the emulator (at most a few tries past unusable presses)."""
+        emulator = self.running.emulator
+        for _ in range(4):
+            kind, value = next(self._scripts[user_id])
+            if kind == "text":
+                return emulator.send_text(user_id, value)
+            found = _newest_button(emulator, user_id, value)
+            if found is not None:
+                message_id, data = found
+                return emulator.press(user_id, message_id, data)
+        return emulator.send_text(user_id, "/menu")
+
+
+def _newest_button(emulator: BotAPIEmulator, user_id: int, prefix: str) -> tuple[int, str] | None:
+    try:
+        messages = emulator.chat(user_id).bot_messages
+    except LookupError:
+        return None
+    for message in reversed(list(messages.values())[-6:]):
+        for button in message.buttons:
+            data = button.get("callback_data", "")
+            if data.startswith(prefix):
+                return message.message_id, data
+    return None
+
+
+async def warm_up(users: Users, rounds: int = 2) -> None:
+    """A couple of updates per user first, so that first-visit work is not measured."""
+    async def one(user_id: int) -> None:
+        for _ in range(rounds):
+            await users.running.deliver(users.inject(user_id))
+
+    await asyncio.gather(*(one(user_id) for user_id in users.ids))
+
+
+async def closed_loop(users: Users, seconds: float, max_updates: int = MAX_UPDATES) -> dict[str, float]:
+    """Every user sends again as soon as its previous update is handled. Returns updates per second."""
+    handled = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def user_loop(user_id: int) -> None:
+        nonlocal handled
+        while time.perf_counter() < deadline and handled < max_updates:
+            await users.running.deliver(users.inject(user_id))
+            handled += 1
+
+    await asyncio.gather(*(user_loop(user_id) for user_id in users.ids))
+    elapsed = time.perf_counter() - started
+    return {"updates": handled, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
+
+
+async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, float]:
+    """Offer `rate` updates per second for `seconds`; latency is injection → handled, per update."""
+    latencies: list[float] = []
+    idle = list(users.ids)
+    skipped = 0
+    tasks: set[asyncio.Task] = set()
+
+    async def one(user_id: int) -> None:
+        sent = time.perf_counter()
+        try:
+            finished = await users.running.deliver(users.inject(user_id))
+            latencies.append(finished - sent)
+        finally:
+            idle.append(user_id)
+
+    started = time.perf_counter()
+    total = int(rate * seconds)
+    for index in range(total):
+        delay = started + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if not idle:
+            skipped += 1  # every user is still waiting: the bot is far behind
+            continue
+        task = asyncio.create_task(one(idle.pop(0)))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(tasks, timeout=UPDATE_TIMEOUT)
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "offered_per_s": rate,
+        "handled": len(latencies),
+        "skipped": skipped,
+        "achieved_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(_percentile(ordered, 50) * 1000, 1),
+        "p99_ms": round(_percentile(ordered, 99) * 1000, 1),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else 0.0,
+    }
+
+
+def _percentile(ordered: list[float], percent: float) -> float:
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def quiet_logs() -> None:
+    """Per-update INFO logs would cost more than the work measured."""
+    logging.basicConfig(level=logging.WARNING)
+    for name in ("aiogram", "aiogram.event", "aiogram.dispatcher", "bot", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def build_echo(base_url: str) -> tuple[Dispatcher, Bot, Callable[[], Awaitable[None]]]:
+    from bench.echo_bot import build_bot, build_echo_dispatcher
+
+    bot = build_bot(base_url)
+
+    async def close() -> None:
+        await bot.session.close()
+
+    return build_echo_dispatcher(), bot, close
+
+
+def echo_script(user_id: int) -> Iterator[Action]:
+    while True:
+        yield "text", f"hello {user_id}"
+        yield "press", "echo:"
