@@ -1,8 +1,8 @@
 """Load harness: simulated citizens drive a bot through the Bot API emulator over HTTP (127.0.0.1 only).
 
-A bot (a Dispatcher and a Bot) polls the emulator; each simulated user injects
-an update and waits until the bot has fully handled it (its replies were posted
-to the emulator). Two ways to drive it:
+The bot runs in a process of its own and polls the emulator; each simulated
+user injects an update and waits for the bot's reply (a message sent or edited
+in its chat). Two ways to drive it:
 
 * closed loop: every user sends its next update as soon as the previous one is handled;
 * open loop: updates are offered at a fixed rate, each by a user with nothing in flight.
@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import statistics
+import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from dataclasses import dataclass
+from typing import AsyncIterator
 
-from aiogram import Bot, Dispatcher
-
+from bot.config import ROOT
 from bot.sandbox.emulator import BotAPIEmulator
 
 # ("text", "hello") sends a text; ("press", "gs:") presses the newest button whose payload starts so.
@@ -30,53 +31,51 @@ Action = tuple[str, str]
 Script = Callable[[int], Iterator[Action]]
 FIRST_USER_ID = 500001
 MAX_UPDATES = 1_000_000
-UPDATE_TIMEOUT = 30.0
+UPDATE_TIMEOUT = 10.0
+START_TIMEOUT = 30.0
 
 
 @dataclass
 class RunningBot:
     emulator: BotAPIEmulator
-    done: dict[int, asyncio.Future] = field(default_factory=dict)
+    timeouts: int = 0
 
-    def future(self, update_id: int) -> asyncio.Future:
-        if update_id not in self.done:
-            self.done[update_id] = asyncio.get_running_loop().create_future()
-        return self.done[update_id]
+    async def deliver(self, user_id: int, inject: Callable[[], dict]) -> float | None:
+        """Inject an update and wait for the bot's reply (a message sent or edited in that chat).
 
-    async def mark_done(self, handler, event, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        Returns the moment the reply arrived, or None if none came in time (counted in `timeouts`)."""
+        reply = self.emulator.next_reply(user_id)
+        inject()
         try:
-            return await handler(event, data)
-        finally:
-            future = self.future(event.update_id)
-            if not future.done():
-                future.set_result(time.perf_counter())
-
-    async def deliver(self, update: dict) -> float:
-        """Wait until the bot has handled an injected update; return when it finished."""
-        future = self.future(update["update_id"])
-        try:
-            return await asyncio.wait_for(future, UPDATE_TIMEOUT)
-        finally:
-            self.done.pop(update["update_id"], None)
+            await asyncio.wait_for(reply, UPDATE_TIMEOUT)
+        except TimeoutError:
+            self.timeouts += 1
+            return None
+        return time.perf_counter()
 
 
 @asynccontextmanager
-async def running_bot(build: Callable[[str], Awaitable[tuple[Dispatcher, Bot, Callable[[], Awaitable[None]]]]],
-                      token: str) -> AsyncIterator[RunningBot]:
-    """Start an emulator and a bot polling it; build(base_url) returns (dispatcher, bot, close)."""
+async def running_bot(kind: str, token: str, database_url: str | None = None) -> AsyncIterator[RunningBot]:
+    """An emulator here, and the bot in a process of its own polling it over HTTP, as in production."""
     emulator = BotAPIEmulator(token=token)
     await emulator.start("127.0.0.1", 0)
-    dispatcher, bot, close = await build(emulator.base_url)
-    running = RunningBot(emulator)
-    dispatcher.update.outer_middleware._middlewares.insert(0, running.mark_done)  # outermost: after errors too
-    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                                           polling_timeout=1))
+    command = [sys.executable, "-m", "bench.harness", kind, emulator.base_url, token, database_url or ""]
+    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT)
     try:
-        yield running
+        deadline = time.monotonic() + START_TIMEOUT
+        while emulator.api_calls["getUpdates"] == 0:
+            if process.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the {kind} bot did not start polling")
+            await asyncio.sleep(0.05)
+        yield RunningBot(emulator)
     finally:
-        await dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 10)
-        await close()
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
         await emulator.stop()
 
 
@@ -89,6 +88,9 @@ class Users:
         self._scripts = {user_id: script(user_id) for user_id in self.ids}
         for user_id in self.ids:
             running.emulator.add_user(user_id, f"Citizen {user_id}", language_code="vi")
+
+    async def step(self, user_id: int) -> float | None:
+        return await self.running.deliver(user_id, lambda: self.inject(user_id))
 
     def inject(self, user_id: int) -> dict:
         """Queue the user's next update in the emulator (at most a few tries past unusable presses)."""
@@ -121,7 +123,7 @@ async def warm_up(users: Users, rounds: int = 2) -> None:
     """A couple of updates per user first, so that first-visit work is not measured."""
     async def one(user_id: int) -> None:
         for _ in range(rounds):
-            await users.running.deliver(users.inject(user_id))
+            await users.step(user_id)
 
     await asyncio.gather(*(one(user_id) for user_id in users.ids))
 
@@ -135,12 +137,12 @@ async def closed_loop(users: Users, seconds: float, max_updates: int = MAX_UPDAT
     async def user_loop(user_id: int) -> None:
         nonlocal handled
         while time.perf_counter() < deadline and handled < max_updates:
-            await users.running.deliver(users.inject(user_id))
-            handled += 1
+            if await users.step(user_id) is not None:
+                handled += 1
 
     await asyncio.gather(*(user_loop(user_id) for user_id in users.ids))
     elapsed = time.perf_counter() - started
-    return {"updates": handled, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
+    return {"updates": handled, "timeouts": users.running.timeouts, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
 
 
 async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, float]:
@@ -153,8 +155,9 @@ async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, floa
     async def one(user_id: int) -> None:
         sent = time.perf_counter()
         try:
-            finished = await users.running.deliver(users.inject(user_id))
-            latencies.append(finished - sent)
+            finished = await users.step(user_id)
+            if finished is not None:
+                latencies.append(finished - sent)
         finally:
             idle.append(user_id)
 
@@ -178,6 +181,7 @@ async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, floa
         "offered_per_s": rate,
         "handled": len(latencies),
         "skipped": skipped,
+        "timeouts": users.running.timeouts,
         "achieved_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(_percentile(ordered, 50) * 1000, 1),
         "p99_ms": round(_percentile(ordered, 99) * 1000, 1),
@@ -199,18 +203,32 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-async def build_echo(base_url: str) -> tuple[Dispatcher, Bot, Callable[[], Awaitable[None]]]:
-    from bench.echo_bot import build_bot, build_echo_dispatcher
+async def serve(kind: str, base_url: str, token: str, database_url: str) -> None:
+    """The bot side: `python -m bench.harness echo|bot BASE_URL TOKEN [DATABASE_URL]`, until SIGINT."""
+    quiet_logs()
+    if kind == "echo":
+        from bench.echo_bot import build_bot, build_echo_dispatcher
 
-    bot = build_bot(base_url)
+        bot = build_bot(base_url, token)
+        await build_echo_dispatcher().start_polling(bot, polling_timeout=1)
+        return
+    from bot.app import build_application
+    from bot.config import Settings
 
-    async def close() -> None:
-        await bot.session.close()
-
-    return build_echo_dispatcher(), bot, close
+    settings = Settings(_env_file=None, bot_token=token, bot_api_url=base_url, database_url=database_url,
+                        redis_url=None, admin_ids=[])
+    app = build_application(settings)
+    try:
+        await app.dispatcher.start_polling(app.bot, polling_timeout=1, close_bot_session=False)
+    finally:
+        await app.close()
 
 
 def echo_script(user_id: int) -> Iterator[Action]:
     while True:
         yield "text", f"hello {user_id}"
         yield "press", "echo:"
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(*sys.argv[1:5]))

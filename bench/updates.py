@@ -20,7 +20,6 @@ from pathlib import Path
 from bench.harness import (
     Action,
     Users,
-    build_echo,
     closed_loop,
     echo_script,
     open_loop,
@@ -28,6 +27,7 @@ from bench.harness import (
     running_bot,
     warm_up,
 )
+from bench.echo_bot import ECHO_TOKEN
 from bot.config import Settings
 from bot.domain.guides.catalogue import Catalogue, load_catalogue
 
@@ -54,18 +54,6 @@ def guide_script(catalogue: Catalogue, seed: int) -> Iterator[Action]:
         yield "text", chance.choice(SEARCHES)
 
 
-def citizen_bot_builder(database_url: str):  # type: ignore[no-untyped-def]
-    async def build(base_url: str):  # type: ignore[no-untyped-def]
-        from bot.app import build_application
-
-        settings = Settings(_env_file=None, bot_token=TOKEN, bot_api_url=base_url, database_url=database_url,
-                            redis_url=None, admin_ids=[])
-        app = build_application(settings)
-        return app.dispatcher, app.bot, app.close
-
-    return build
-
-
 async def measure(args: argparse.Namespace) -> dict:
     from bot.db.migrate import upgrade_async
 
@@ -76,11 +64,11 @@ async def measure(args: argparse.Namespace) -> dict:
         await upgrade_async(database_url)
         catalogue = load_catalogue(Settings(_env_file=None).procedures_dir)[0]
         targets = {
-            "echo": (build_echo, "123456789:sandbox-echo-token", echo_script),
-            "bot": (citizen_bot_builder(database_url), TOKEN, lambda user_id: guide_script(catalogue, user_id)),
+            "echo": (ECHO_TOKEN, echo_script),
+            "bot": (TOKEN, lambda user_id: guide_script(catalogue, user_id)),
         }
-        for name, (build, token, script) in targets.items():
-            async with running_bot(build, token) as running:
+        for name, (token, script) in targets.items():
+            async with running_bot(name, token, database_url) as running:
                 users = Users(running, script, args.users)
                 await warm_up(users)
                 throughput = await closed_loop(users, args.seconds)
@@ -105,6 +93,7 @@ async def measure(args: argparse.Namespace) -> dict:
             "echo_p99_ms": results["echo"]["latency"]["p99_ms"],
             "bot_handled": results["bot"]["latency"]["handled"],
             "bot_skipped": results["bot"]["latency"]["skipped"],
+            "bot_timeouts": results["bot"]["latency"]["timeouts"],
         },
         "goals": {
             "throughput_ratio_at_least_0_5": ratio >= THROUGHPUT_GOAL,

@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     units_import = units.add_parser("import", help="import units from a CSV file (all rows or none)")
     units_import.add_argument("file", type=Path)
 
+    quiz = commands.add_parser("quiz", help="quiz contests").add_subparsers(dest="quiz_command", metavar="ACTION")
+    quiz_import = quiz.add_parser("import", help="import questions from a .xlsx or .csv file (all rows or none)")
+    quiz_import.add_argument("file", type=Path)
+    quiz_results = quiz.add_parser("results", help="export the ranking of a contest to a .xlsx file")
+    quiz_results.add_argument("contest_id")
+    quiz_results.add_argument("--out", type=Path, required=True)
+
     guides = commands.add_parser("guides", help="step-by-step guides").add_subparsers(dest="guides_command",
                                                                                       metavar="ACTION")
     guides.add_parser("stats", help="per guide: opened, reached and stuck per step, done, 👍 and 👎")
@@ -59,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     handlers = {
         "run": _run, "sandbox": _sandbox, "db": _db, "content": _content, "units": _units, "guides": _guides,
-        "admin": _admin,
+        "admin": _admin, "quiz": _quiz,
     }
     if args.command is None:
         args.command = "run"
@@ -225,3 +232,39 @@ class _uow:
     async def __aexit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
         await self._uow.close()
         await self._engine.dispose()
+
+
+def _quiz(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.quiz_command == "import":
+        from bot.domain.quiz.spreadsheet import SpreadsheetError, import_file
+
+        try:
+            target = import_file(args.file, settings.quiz_bank_dir)
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"{args.file}: cannot read: {error}", file=sys.stderr)
+            return 1
+        except SpreadsheetError as error:
+            for problem in error.problems:
+                print(f"{args.file}: {problem}", file=sys.stderr)
+            print("Nothing was imported.", file=sys.stderr)
+            return 1
+        print(f"Imported into {target}. Run `python -m bot content check`, then restart the bot.")
+        return 0
+    if args.quiz_command == "results":
+        from bot.domain.quiz.export import export_results
+        from bot.domain.quiz.schema import load_quiz_bank
+
+        contest = load_quiz_bank(settings.quiz_bank_dir)[0].contests.get(args.contest_id)
+        if contest is None:
+            print(f"no contest {args.contest_id!r} in {settings.quiz_bank_dir}", file=sys.stderr)
+            return 2
+
+        async def work() -> int:
+            async with _uow(settings) as uow:
+                return await export_results(uow, contest, args.out)
+
+        rows = asyncio.run(work())
+        print(f"Wrote {rows} ranked participant(s) to {args.out}.")
+        return 0
+    parser.parse_args(["quiz", "--help"])
+    return 2

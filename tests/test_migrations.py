@@ -43,3 +43,4 @@ def test_stairway_up_down_up(database_url: str):
         downgrade(database_url, revision.down_revision or "base")
         upgrade(database_url, revision.revision)
     assert {"users", "units", "roles", "audit_log"} <= _tables(database_url)
+    assert {"quiz_participants", "quiz_attempts", "quiz_answers"} <= _tables(database_url)

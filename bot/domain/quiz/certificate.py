@@ -71,5 +71,5 @@ def render(text: CertificateText) -> bytes:
             y += int(font.size * 1.3)
         y += gap
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=1)  # fast: the image is mostly flat colour
     return buffer.getvalue()

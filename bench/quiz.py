@@ -1,0 +1,336 @@
+"""Benchmark: the quiz under load, against a bare aiogram echo bot measured the same way in the same run.
+
+    python -m bench.quiz [--users 1000] [--rate 200] [--seconds 10] [--database-url URL]
+
+(a) throughput: every citizen (already registered) opens /quiz, starts the contest, answers 20 questions and
+    types the prediction, all at once, as fast as the bot answers (closed loop); then the database is checked
+    for lost or double-counted answers;
+(b) latency: quiz updates (mostly answers) offered at a fixed rate (open loop), reply latency p50/p99.
+Prints one JSON line. SQLite runs on a fresh temporary file; with --database-url postgresql+asyncpg://…/db
+a temporary database is created next to `db` and dropped afterwards. Only 127.0.0.1 is used.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, insert, select
+
+from bench.echo_bot import build_bot as build_echo_bot
+from bench.echo_bot import build_echo_dispatcher
+from bot.config import ROOT, Settings
+
+TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
+UPDATE_TIMEOUT = 30.0
+Action = tuple[str, str]
+QUESTIONS = 20
+RATIO_GOAL = 0.4
+P99_GOAL_MS = 300.0
+
+
+def attempt_script(user_id: int) -> Iterator[Action]:
+    while True:
+        yield "text", "/quiz"
+        yield "press", "qz:s"
+        for _ in range(QUESTIONS):
+            yield "press", "qa:"
+        yield "text", str(21_000 + user_id % 500)
+
+
+def _quiz_bank(folder: Path) -> Path:
+    shutil.copytree(ROOT / "quiz_bank" / "questions", folder / "questions")
+    (folder / "contests").mkdir()
+    contest = yaml.safe_load((ROOT / "quiz_bank" / "contests" / "backan-dx-2023.yaml").read_text(encoding="utf-8"))
+    now = datetime.now(timezone.utc)
+    contest.update(id="bench", attempts_allowed=0, time_limit_minutes=60,
+                   window={"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=3)).isoformat()})
+    (folder / "contests" / "bench.yaml").write_text(yaml.safe_dump(contest, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+async def _register(database_url: str, user_ids: list[int]) -> None:
+    """Registration is not what is measured: citizens arrive registered, with Vietnamese chosen."""
+    from bot.db.engine import create_engine
+    from bot.db.models import User
+    from bot.db.quiz import QuizParticipant
+
+    engine = create_engine(database_url)
+    now = datetime.now(timezone.utc)
+    async with engine.begin() as connection:
+        await connection.execute(insert(User), [dict(platform="telegram", platform_user_id=str(uid), chat_id=str(uid),
+                                                     language="vi", status="active", first_seen=now, last_seen=now)
+                                                for uid in user_ids])
+        ids = dict((await connection.execute(select(User.platform_user_id, User.id))).all())
+        await connection.execute(insert(QuizParticipant), [
+            dict(user_id=ids[str(uid)], full_name=f"Người dự thi {uid}", phone="+84900000000", birth_year=1990,
+                 group_id="citizens", consent_at=now, consent_version="bench", updated_at=now) for uid in user_ids])
+    await engine.dispose()
+
+
+async def _integrity(database_url: str) -> dict[str, int]:
+    from bot.db.engine import create_engine
+    from bot.db.quiz import QuizAnswer, QuizAttempt
+
+    engine = create_engine(database_url)
+    async with engine.connect() as connection:
+        finished = await connection.scalar(select(func.count()).select_from(QuizAttempt)
+                                           .where(QuizAttempt.status == "finished"))
+        rows = await connection.scalar(select(func.count()).select_from(QuizAnswer))
+        counted = await connection.scalar(select(func.coalesce(func.sum(QuizAttempt.answered), 0)))
+        per_attempt = (await connection.execute(
+            select(QuizAttempt.answered, func.count(QuizAnswer.id)).outerjoin(
+                QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id).group_by(QuizAttempt.id,
+                                                                              QuizAttempt.answered))).all()
+    await engine.dispose()
+    return {"finished_attempts": int(finished), "answer_rows": int(rows), "counted": int(counted),
+            "mismatched_attempts": sum(1 for answered, stored in per_attempt if answered != stored)}
+
+
+def _builder(database_url: str, bank: Path):  # type: ignore[no-untyped-def]
+    async def build(base_url: str):  # type: ignore[no-untyped-def]
+        from bot.app import build_application
+
+        settings = Settings(_env_file=None, bot_token=TOKEN, bot_api_url=base_url, database_url=database_url,
+                            redis_url=None, admin_ids=[], quiz_bank_dir=bank)
+        app = build_application(settings)
+        return app.dispatcher, app.bot, app.close
+
+    return build
+
+
+async def _attempts_closed_loop(users: Users) -> dict[str, float]:
+    """Each user takes exactly one whole attempt; the clock runs from the first /quiz to the last prediction."""
+    steps = 3 + QUESTIONS
+
+    async def one(user_id: int) -> None:
+        for _ in range(steps):
+            await users.running.deliver(users.inject(user_id))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(user_id) for user_id in users.ids))
+    elapsed = time.perf_counter() - started
+    return {"seconds": round(elapsed, 2), "updates_per_s": round(len(users.ids) * steps / elapsed, 1),
+            "answers_per_s": round(len(users.ids) * QUESTIONS / elapsed, 1)}
+
+
+class Running:
+    """A bot polling the emulator; each injected update resolves a future once fully handled."""
+
+    def __init__(self, emulator) -> None:  # type: ignore[no-untyped-def]
+        self.emulator = emulator
+        self.done: dict[int, asyncio.Future] = {}
+
+    def _future(self, update_id: int) -> asyncio.Future:
+        return self.done.setdefault(update_id, asyncio.get_running_loop().create_future())
+
+    async def mark_done(self, handler, event, data):  # type: ignore[no-untyped-def]
+        try:
+            return await handler(event, data)
+        finally:
+            future = self._future(event.update_id)
+            if not future.done():
+                future.set_result(time.perf_counter())
+
+    async def deliver(self, update: dict) -> float:
+        try:
+            return await asyncio.wait_for(self._future(update["update_id"]), UPDATE_TIMEOUT)
+        finally:
+            self.done.pop(update["update_id"], None)
+
+
+@asynccontextmanager
+async def running_bot(build, token: str):  # type: ignore[no-untyped-def]
+    from bot.sandbox.emulator import BotAPIEmulator
+
+    emulator = BotAPIEmulator(token=token)
+    await emulator.start("127.0.0.1", 0)
+    dispatcher, bot, close = await build(emulator.base_url)
+    running = Running(emulator)
+    dispatcher.update.outer_middleware._middlewares.insert(0, running.mark_done)
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                                           polling_timeout=1))
+    try:
+        yield running
+    finally:
+        await dispatcher.stop_polling()
+        await asyncio.wait_for(polling, 10)
+        await close()
+        await emulator.stop()
+
+
+class Users:
+    def __init__(self, running: Running, script, count: int, first_id: int) -> None:  # type: ignore[no-untyped-def]
+        self.running = running
+        self.ids = list(range(first_id, first_id + count))
+        self._scripts = {user_id: script(user_id) for user_id in self.ids}
+        for user_id in self.ids:
+            running.emulator.add_user(user_id, f"Citizen {user_id}", language_code="vi")
+
+    def inject(self, user_id: int) -> dict:
+        emulator = self.running.emulator
+        kind, value = next(self._scripts[user_id])
+        if kind == "text":
+            return emulator.send_text(user_id, value)
+        for message in reversed(list(emulator.chat(user_id).bot_messages.values())[-6:]):
+            for button in message.buttons:
+                if button.get("callback_data", "").startswith(value):
+                    return emulator.press(user_id, message.message_id, button["callback_data"])
+        return emulator.send_text(user_id, "/quiz")
+
+
+def echo_script(user_id: int) -> Iterator[Action]:
+    while True:
+        yield "text", f"hello {user_id}"
+        yield "press", "echo:"
+
+
+async def build_echo(base_url: str):  # type: ignore[no-untyped-def]
+    bot = build_echo_bot(base_url)
+
+    async def close() -> None:
+        await bot.session.close()
+
+    return build_echo_dispatcher(), bot, close
+
+
+async def closed_loop(users: Users, seconds: float) -> dict[str, float]:
+    handled = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def user_loop(user_id: int) -> None:
+        nonlocal handled
+        while time.perf_counter() < deadline:
+            await users.running.deliver(users.inject(user_id))
+            handled += 1
+
+    await asyncio.gather(*(user_loop(user_id) for user_id in users.ids))
+    elapsed = time.perf_counter() - started
+    return {"updates": handled, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
+
+
+async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, float]:
+    """Offer `rate` updates per second, each by a user with nothing in flight; latency injection → handled."""
+    latencies: list[float] = []
+    idle = list(users.ids)
+    tasks: set[asyncio.Task] = set()
+
+    async def one(user_id: int) -> None:
+        sent = time.perf_counter()
+        try:
+            latencies.append(await users.running.deliver(users.inject(user_id)) - sent)
+        finally:
+            idle.append(user_id)
+
+    started = time.perf_counter()
+    skipped = 0
+    for index in range(int(rate * seconds)):
+        delay = started + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if not idle:
+            skipped += 1
+            continue
+        task = asyncio.create_task(one(idle.pop(0)))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(tasks, timeout=UPDATE_TIMEOUT)
+    ordered = sorted(latencies)
+
+    def percentile(percent: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(percent / 100 * len(ordered)))] * 1000, 1) if ordered else -1
+
+    return {"offered_per_s": rate, "handled": len(ordered), "skipped": skipped,
+            "p50_ms": percentile(50), "p99_ms": percentile(99)}
+
+
+def quiet_logs() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    for name in ("aiogram", "aiogram.event", "aiogram.dispatcher", "bot", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def measure(args: argparse.Namespace) -> dict:
+    from bot.db.migrate import upgrade_async
+
+    quiet_logs()
+    result: dict = {"database": "postgresql" if args.database_url else "sqlite", "users": args.users}
+    with tempfile.TemporaryDirectory(prefix="bench-quiz-") as folder:
+        database_url, drop = await _database(args.database_url, Path(folder))
+        try:
+            await upgrade_async(database_url)
+            bank = _quiz_bank(Path(folder) / "quiz_bank")
+            async with running_bot(build_echo, "123456789:sandbox-echo-token") as running:
+                echo_users = Users(running, echo_script, args.users, 600_001)
+                result["echo"] = await closed_loop(echo_users, args.seconds)
+            first, second = 700_001, 800_001
+            await _register(database_url, list(range(first, first + args.users))
+                            + list(range(second, second + args.users)))
+            async with running_bot(_builder(database_url, bank), TOKEN) as running:
+                result["quiz"] = await _attempts_closed_loop(Users(running, attempt_script, args.users, first))
+                result["integrity"] = await _integrity(database_url)
+                latency_users = Users(running, attempt_script, args.users, second)
+                result["latency"] = await open_loop(latency_users, args.rate, args.seconds)
+        finally:
+            await drop()
+    expected = args.users * QUESTIONS
+    integrity = result["integrity"]
+    result["lost_answers"] = max(0, expected - integrity["answer_rows"])
+    result["double_counted"] = max(0, integrity["answer_rows"] - expected) + integrity["mismatched_attempts"]
+    result["ratio"] = round(result["quiz"]["updates_per_s"] / result["echo"]["updates_per_s"], 3)
+    result["goals_met"] = (result["ratio"] >= RATIO_GOAL and result["lost_answers"] == 0
+                           and result["double_counted"] == 0 and result["latency"]["p99_ms"] < P99_GOAL_MS)
+    return result
+
+
+async def _database(url: str | None, folder: Path):  # type: ignore[no-untyped-def]
+    if not url:
+        async def nothing() -> None:
+            return None
+
+        return f"sqlite+aiosqlite:///{folder / 'bench.db'}", nothing
+    import asyncpg
+
+    base, _, _ = url.rpartition("/")
+    name = f"bench_quiz_{uuid.uuid4().hex[:8]}"
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(dsn)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+    return f"{base}/{name}", drop
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=200.0, help="offered answers per second in the open loop")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--database-url", help="postgresql+asyncpg://… (default: a temporary SQLite file)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.users <= 5000 or not 0 < args.seconds <= 120 or not 0 < args.rate <= 2000:
+        parser.error("keep --users ≤ 5000, --seconds ≤ 120, --rate ≤ 2000")
+    print(json.dumps(asyncio.run(measure(args))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
