@@ -234,7 +234,8 @@ async def test_a_guide_edited_while_in_progress_resumes_clamped_with_ticks_clear
     await tap(citizen, step_payload(1, "n"))
 
     catalogue = sandbox.app.dispatcher["guides"]
-    edited = GUIDE.model_copy(update={"steps": GUIDE.steps[:3] + [GUIDE.steps[4]]})
+    dumped = GUIDE.model_dump()
+    edited = type(GUIDE).model_validate({**dumped, "steps": dumped["steps"][:3] + [dumped["steps"][4]]})
     catalogue.guides[BIRTH] = edited
     try:
         old_next = citizen.last

@@ -18,7 +18,7 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 def _sqlite_engine(database_url: str) -> AsyncEngine:
     _ensure_sqlite_folder(database_url)
-    engine = create_async_engine(database_url, connect_args={"timeout": 30})
+    engine = create_async_engine(database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -64,8 +64,10 @@ class UnitRepository:
 
 
 class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, changed_ids: set[int] | None = None) -> None:
         self._session = session
+        # Ids of users changed through this repository, so caches can drop them.
+        self.changed_ids = changed_ids if changed_ids is not None else set()
 
     async def get(self, platform: str, platform_user_id: str) -> UserRecord | None:
         row = await self._row(platform, platform_user_id)
@@ -89,6 +91,7 @@ class UserRepository:
         return _user(row)
 
     async def update(self, user_id: int, **values: object) -> None:
+        self.changed_ids.add(user_id)
         await self._session.execute(update(User).where(User.id == user_id).values(**values))
 
     async def count(self) -> int:

@@ -18,6 +18,7 @@ class UnitOfWork:
         self._factory = session_factory
         self._session: AsyncSession | None = None
         self._depth = 0
+        self.changed_user_ids: set[int] = set()
 
     @property
     def session(self) -> AsyncSession:
@@ -28,7 +29,7 @@ class UnitOfWork:
 
     def _bind(self, session: AsyncSession) -> None:
         self.units = UnitRepository(session)
-        self.users = UserRepository(session)
+        self.users = UserRepository(session, self.changed_user_ids)
         self.roles = RoleRepository(session)
         self.audit = AuditRepository(session)
         # Feature repositories attach themselves here (see bot.db.extensions).

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from bot.domain.clock import utcnow
 from bot.domain.records import UserRecord
@@ -13,17 +15,66 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 DEEP_LINK = re.compile(r"^unit_([A-Za-z0-9_-]{1,32})$")
 
 
-async def touch(uow: Any, platform: str, platform_user_id: str, chat_id: str) -> tuple[UserRecord, bool]:
+class RecentUsers:
+    """Citizens seen in the last seconds, so that tapping through a guide does not read the database each time.
+
+    A change made through a unit of work in this process evicts its entry at once (see
+    ContextMiddleware); another process sharing the database sees it within `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = 30.0, size: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl, self._size, self._clock = ttl, size, clock
+        self._entries: OrderedDict[tuple[str, str], tuple[float, UserRecord]] = OrderedDict()
+        self._keys: dict[int, tuple[str, str]] = {}
+
+    def get(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        entry = self._entries.get((platform, platform_user_id))
+        if entry is None or self._clock() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def put(self, user: UserRecord) -> None:
+        key = (user.platform, user.platform_user_id)
+        self._entries[key] = (self._clock(), user)
+        self._entries.move_to_end(key)
+        self._keys[user.id] = key
+        while len(self._entries) > self._size:
+            _, (_, old) = self._entries.popitem(last=False)
+            self._keys.pop(old.id, None)
+
+    def evict(self, user_ids: set[int]) -> None:
+        for user_id in user_ids:
+            key = self._keys.pop(user_id, None)
+            if key:
+                self._entries.pop(key, None)
+
+
+def _fresh(user: UserRecord, chat_id: str, now) -> bool:  # type: ignore[no-untyped-def]
+    last_seen = user.last_seen if user.last_seen.tzinfo else user.last_seen.replace(tzinfo=now.tzinfo)
+    return now - last_seen <= LAST_SEEN_GRANULARITY and user.status != "blocked" and user.chat_id == chat_id
+
+
+async def touch(uow: Any, platform: str, platform_user_id: str, chat_id: str,
+                recent: RecentUsers | None = None) -> tuple[UserRecord, bool]:
     """Find or create the user behind an incoming update. Returns (user, created)."""
     now = utcnow()
+    cached = recent.get(platform, platform_user_id) if recent else None
+    if cached is not None and _fresh(cached, chat_id, now):
+        return cached, False
+    user, created = await _touch_stored(uow, platform, platform_user_id, chat_id, now)
+    if recent is not None:
+        recent.put(user)
+    return user, created
+
+
+async def _touch_stored(uow: Any, platform: str, platform_user_id: str, chat_id: str, now) -> tuple[UserRecord, bool]:  # type: ignore[no-untyped-def]
     async with uow:
         user = await uow.users.get(platform, platform_user_id)
         if user is None:
             user = await uow.users.add(platform, platform_user_id, chat_id, now, source=None)
             await uow.commit()
             return user, True
-        last_seen = user.last_seen if user.last_seen.tzinfo else user.last_seen.replace(tzinfo=now.tzinfo)
-        if now - last_seen > LAST_SEEN_GRANULARITY or user.status == "blocked" or user.chat_id != chat_id:
+        if not _fresh(user, chat_id, now):
             # A message from someone marked blocked means they unblocked us.
             await uow.users.update(user.id, last_seen=now, status="active" if user.status == "blocked" else user.status,
                                    chat_id=chat_id)

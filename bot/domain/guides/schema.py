@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import cached_property
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -112,7 +113,7 @@ class Guide(_Strict):
             raise ValueError(f"unknown category {value!r}; categories.yaml has {', '.join(sorted(known))}")
         return value
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Short fingerprint of what button payloads point into: the checklist and the steps."""
         content = json.dumps([[d.vi for d in self.documents], [s.model_dump(mode="json") for s in self.steps]],
