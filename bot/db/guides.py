@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,7 +52,13 @@ def _ticked_text(ticked: frozenset[int]) -> str:
     return ",".join(str(index) for index in sorted(ticked))
 
 
-def _progress(row: GuideProgressRow) -> GuideProgress:
+# Hot paths use Core statements on these columns: no ORM identity map or flush per button press.
+_PROGRESS_COLUMNS = (GuideProgressRow.user_id, GuideProgressRow.guide_id, GuideProgressRow.step,
+                     GuideProgressRow.ticked, GuideProgressRow.version, GuideProgressRow.status,
+                     GuideProgressRow.updated_at)
+
+
+def _progress(row) -> GuideProgress:  # type: ignore[no-untyped-def]
     ticked = frozenset(int(part) for part in row.ticked.split(",") if part)
     return GuideProgress(user_id=row.user_id, guide_id=row.guide_id, step=row.step, ticked=ticked,
                          version=row.version, status=ProgressStatus(row.status), updated_at=row.updated_at)
@@ -62,37 +68,40 @@ class GuideRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _row(self, user_id: int, guide_id: str) -> GuideProgressRow | None:
-        return await self._session.scalar(
-            select(GuideProgressRow).where(GuideProgressRow.user_id == user_id, GuideProgressRow.guide_id == guide_id)
-        )
-
     async def progress(self, user_id: int, guide_id: str) -> GuideProgress | None:
-        row = await self._row(user_id, guide_id)
+        result = await self._session.execute(
+            select(*_PROGRESS_COLUMNS).where(GuideProgressRow.user_id == user_id, GuideProgressRow.guide_id == guide_id)
+        )
+        row = result.first()
         return _progress(row) if row else None
 
     async def latest_unfinished(self, user_id: int) -> GuideProgress | None:
         """The guide the citizen touched last and did not finish (active or abandoned)."""
-        row = await self._session.scalar(
-            select(GuideProgressRow)
+        result = await self._session.execute(
+            select(*_PROGRESS_COLUMNS)
             .where(GuideProgressRow.user_id == user_id, GuideProgressRow.status != ProgressStatus.done.value)
             .order_by(GuideProgressRow.updated_at.desc(), GuideProgressRow.id.desc()).limit(1)
         )
+        row = result.first()
         return _progress(row) if row else None
 
     async def save(self, progress: GuideProgress, now: datetime) -> None:
-        row = await self._row(progress.user_id, progress.guide_id)
-        if row is None:
-            row = GuideProgressRow(user_id=progress.user_id, guide_id=progress.guide_id, started_at=now)
-            self._session.add(row)
-        row.step, row.ticked, row.version = progress.step, _ticked_text(progress.ticked), progress.version
-        row.status, row.updated_at = progress.status.value, now
-        await self._session.flush()
+        values = {"step": progress.step, "ticked": _ticked_text(progress.ticked), "version": progress.version,
+                  "status": progress.status.value, "updated_at": now}
+        result = await self._session.execute(
+            update(GuideProgressRow)
+            .where(GuideProgressRow.user_id == progress.user_id, GuideProgressRow.guide_id == progress.guide_id)
+            .values(**values)
+        )
+        if not result.rowcount:
+            await self._session.execute(insert(GuideProgressRow).values(
+                user_id=progress.user_id, guide_id=progress.guide_id, started_at=now, **values))
 
     async def record(self, user_id: int, unit_code: str | None, language: str | None, guide_id: str,
                      kind: EventKind, now: datetime, step: int | None = None, detail: str | None = None) -> None:
-        self._session.add(GuideEventRow(at=now, user_id=user_id, unit_code=unit_code, language=language,
-                                        guide_id=guide_id, kind=kind.value, step=step, detail=detail))
+        await self._session.execute(insert(GuideEventRow).values(
+            at=now, user_id=user_id, unit_code=unit_code, language=language, guide_id=guide_id, kind=kind.value,
+            step=step, detail=detail))
 
     async def mark_abandoned(self, cutoff: datetime, now: datetime) -> list[AbandonedRow]:
         """One UPDATE claims the stale rows: a row already claimed by another process no longer matches."""
