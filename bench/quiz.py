@@ -31,9 +31,10 @@ from sqlalchemy import func, insert, select
 from bench.echo_bot import build_bot as build_echo_bot
 from bench.echo_bot import build_echo_dispatcher
 from bot.config import ROOT, Settings
+from bot.transport.session import BotAPISession
 
 TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
-UPDATE_TIMEOUT = 30.0
+UPDATE_TIMEOUT = 60.0
 Action = tuple[str, str]
 QUESTIONS = 20
 RATIO_GOAL = 0.4
@@ -114,15 +115,30 @@ async def _attempts_closed_loop(users: Users) -> dict[str, float]:
     """Each user takes exactly one whole attempt; the clock runs from the first /quiz to the last prediction."""
     steps = 3 + QUESTIONS
 
+    timed_out = delivered = accepted = 0
+    emulator = users.running.emulator
+
     async def one(user_id: int) -> None:
-        for _ in range(steps):
-            await users.running.deliver(users.inject(user_id))
+        nonlocal timed_out, delivered, accepted
+        for step in range(steps):
+            answers_before = len(emulator.callback_answers(user_id))
+            try:
+                await users.running.deliver(users.inject(user_id))
+            except TimeoutError:  # the bot is overwhelmed: this citizen gives up
+                timed_out += 1
+                return
+            if 2 <= step < 2 + QUESTIONS:
+                delivered += 1
+                toasts = emulator.callback_answers(user_id)[answers_before:]
+                # A press the bot took answers without a toast; refusals ("already answered"…) carry one.
+                accepted += bool(toasts) and not toasts[-1].get("text")
 
     started = time.perf_counter()
     await asyncio.gather(*(one(user_id) for user_id in users.ids))
     elapsed = time.perf_counter() - started
     return {"seconds": round(elapsed, 2), "updates_per_s": round(len(users.ids) * steps / elapsed, 1),
-            "answers_per_s": round(len(users.ids) * QUESTIONS / elapsed, 1)}
+            "answers_per_s": round(accepted / elapsed, 1), "answer_presses": delivered, "answers_accepted": accepted,
+            "citizens_timed_out": timed_out}
 
 
 class Running:
@@ -198,6 +214,7 @@ def echo_script(user_id: int) -> Iterator[Action]:
 
 async def build_echo(base_url: str):  # type: ignore[no-untyped-def]
     bot = build_echo_bot(base_url)
+    bot.session = BotAPISession(api=bot.session.api)  # the same HTTP session class as the citizen bot
 
     async def close() -> None:
         await bot.session.close()
@@ -231,6 +248,8 @@ async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, floa
         sent = time.perf_counter()
         try:
             latencies.append(await users.running.deliver(users.inject(user_id)) - sent)
+        except TimeoutError:
+            latencies.append(UPDATE_TIMEOUT)
         finally:
             idle.append(user_id)
 
@@ -286,12 +305,13 @@ async def measure(args: argparse.Namespace) -> dict:
                 result["latency"] = await open_loop(latency_users, args.rate, args.seconds)
         finally:
             await drop()
-    expected = args.users * QUESTIONS
+    # Every answer the bot confirmed must be stored, and every attempt's counter must match its stored rows.
     integrity = result["integrity"]
-    result["lost_answers"] = max(0, expected - integrity["answer_rows"])
-    result["double_counted"] = max(0, integrity["answer_rows"] - expected) + integrity["mismatched_attempts"]
+    result["lost_answers"] = max(0, result["quiz"]["answers_accepted"] - integrity["answer_rows"])
+    result["double_counted"] = integrity["mismatched_attempts"]
     result["ratio"] = round(result["quiz"]["updates_per_s"] / result["echo"]["updates_per_s"], 3)
     result["goals_met"] = (result["ratio"] >= RATIO_GOAL and result["lost_answers"] == 0
+                           and result["quiz"]["citizens_timed_out"] == 0
                            and result["double_counted"] == 0 and result["latency"]["p99_ms"] < P99_GOAL_MS)
     return result
 

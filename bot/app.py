@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -24,6 +23,7 @@ from bot.domain.guides.catalogue import load_catalogue
 from bot.handlers import setup_routers
 from bot.handlers.quiz import install as install_quiz
 from bot.transport.middlewares import ContextMiddleware
+from bot.transport.session import BotAPISession
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def build_bot(settings: Settings, token: str | None = None) -> Bot:
     token = token or settings.bot_token
     if not token:
         raise ValueError("BOT_TOKEN is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url)) if settings.bot_api_url else None
+    session = BotAPISession(api=TelegramAPIServer.from_base(settings.bot_api_url)) if settings.bot_api_url else BotAPISession()
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

@@ -167,3 +167,16 @@ def test_xlsx_rows_are_read_like_csv(tmp_path):
         parse(path)
     assert [p for p in raised.value.problems if p.startswith("row 4:")]
     assert not [p for p in raised.value.problems if p.startswith(("row 2:", "row 3:"))]
+
+
+def test_cli_import_reports_bad_rows_and_imports_good_files(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    folder = tmp_path / "bank"
+    (folder / "questions").mkdir(parents=True)
+    (folder / "contests").mkdir()
+    monkeypatch.setenv("QUIZ_BANK_DIR", str(folder))
+    assert main(["quiz", "import", str(_bad_csv(tmp_path))]) == 1
+    assert "row 3:" in capsys.readouterr().err
+    assert main(["quiz", "import", str(TEMPLATE)]) == 0
+    assert (folder / "questions" / "imported-import-template.yaml").exists()

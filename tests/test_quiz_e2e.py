@@ -87,6 +87,10 @@ async def test_register_take_contest_predict_and_get_result_rank_and_certificate
     assert "Nguyễn Thị Lan" in replies[-1].text and "Your rank: 1" in replies[-1].text
     assert "Đức Xuân" in replies[-1].text  # units table
 
+    from bot.transport.session import _KEPT
+
+    assert _KEPT  # the response classes the bot used are held, so garbage collection cannot drop them
+
 
 async def test_someone_elses_contact_is_refused(sandbox):
     citizen = sandbox.citizen(language_code="en")
@@ -202,17 +206,49 @@ async def test_practice_needs_no_registration_and_explains_each_answer(sandbox):
     assert (await _scalar(sandbox, select(QuizAttempt.mode))) == "practice"
 
 
+async def _take_attempt(citizen, prediction="900"):
+    await citizen.press("▶️ Start the contest")
+    for _ in range(3):
+        await citizen.press(_answer_buttons(citizen.last)[0]["text"], citizen.last)
+    return await citizen.send(prediction)
+
+
 async def test_privacy_and_forget_anonymise_but_keep_scores(sandbox):
     citizen = sandbox.citizen(language_code="en")
     await _register(sandbox, citizen, payload=None)
     await _finish_registration(citizen)
     replies = await citizen.send("/privacy")
     assert "+84912345678" in replies[-1].text and "1990" in replies[-1].text
+    await _take_attempt(citizen)
+    assert "Nguyễn Thị Lan" in (await citizen.send("/top"))[-1].text
     await citizen.send("/forget")
     replies = await citizen.press("🗑 Yes, erase them")
     assert "erased" in replies[-1].text
     participant = await _scalar(sandbox, select(QuizParticipant))
     assert participant.full_name is None and participant.phone is None and participant.erased_at is not None
+    top = (await citizen.send("/top"))[-1].text
+    assert "Nguyễn Thị Lan" not in top and "1. Anonymous participant" in top
+    assert (await _scalar(sandbox, select(QuizAttempt.status))) == "finished"
+    assert "+84912345678" not in (await citizen.send("/privacy"))[-1].text
+
+
+async def test_buttons_of_a_finished_attempt_are_refused_and_details_lock(sandbox):
+    citizen = sandbox.citizen(language_code="en")
+    await _register(sandbox, citizen, payload=None)
+    await _finish_registration(citizen)
+    await citizen.press("▶️ Start the contest")
+    old = citizen.last
+    old_data = _answer_buttons(old)[0]["callback_data"]
+    for _ in range(3):
+        await citizen.press(_answer_buttons(citizen.last)[0]["text"], citizen.last)
+    await citizen.send("1000")
+    replies = await citizen.send("/quiz")
+    assert "✏️ Edit my details" not in [b["text"] for b in replies[-1].buttons]  # locked after the first attempt
+    await citizen.press("▶️ Start the contest")
+    assert "Question 1/3" in citizen.last.text
+    await citizen.press_data(old_data, old)
+    assert citizen.toasts[-1] == "This question is closed. Please use the newest message."
+    assert await _scalar(sandbox, select(func.count()).select_from(QuizAnswer)) == 3
 
 
 def _session(settings):

@@ -154,3 +154,25 @@ def test_registration_input_validation():
     assert registration.parse_birth_year("90", now) is None
     assert registration.parse_birth_year(str(now.year + 1), now) is None
     assert registration.clean_phone("+84 912 345 678") == "+84912345678"
+
+
+async def test_results_export_lists_the_ranking_with_prizes(world, tmp_path):
+    from openpyxl import load_workbook
+
+    from bot.domain.quiz.export import export_results
+
+    bank, factory = world
+    contest = bank.contests["open-now"]
+    uow = UnitOfWork(factory)
+    for number, prediction in ((11, 5), (12, 2)):
+        user_id = await _citizen(factory, number)
+        attempt = (await service.start(uow, bank, contest, user_id)).attempt
+        for position in range(attempt.total):
+            await service.answer(uow, bank, user_id, attempt.id, position, 0)
+        await service.predict(uow, bank, user_id, prediction)
+    out = tmp_path / "results.xlsx"
+    assert await export_results(uow, contest, out) == 2
+    await uow.close()
+    rows = list(load_workbook(out, read_only=True)["individuals"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("rank", "prize", "name")
+    assert [row[0] for row in rows[1:]] == [1, 2] and rows[1][1] == "first" and rows[1][2] == "Lò Văn Cường"

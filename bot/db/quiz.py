@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    bindparam,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -112,7 +114,10 @@ def pack_items(items: list[Drawn]) -> str:
     return json.dumps([[item.question_id, list(item.order)] for item in items], separators=(",", ":"))
 
 
-def _attempt(row: QuizAttempt) -> Attempt:
+_ATTEMPT_BY_ID = select(*QuizAttempt.__table__.columns).where(QuizAttempt.id == bindparam("attempt_id"))
+
+
+def _attempt(row: Any) -> Attempt:
     items = tuple(Drawn(question_id, tuple(order)) for question_id, order in json.loads(row.items))
     return Attempt(id=row.id, contest_id=row.contest_id, user_id=row.user_id, number=row.number, mode=row.mode,
                    items=items, started_at=utc(row.started_at), deadline_at=utc(row.deadline_at),  # type: ignore[arg-type]
@@ -145,7 +150,8 @@ class QuizRepository:
     # ---- attempts
 
     async def attempt(self, attempt_id: int) -> Attempt | None:
-        row = await self._session.get(QuizAttempt, attempt_id, populate_existing=True)
+        # Plain rows rather than ORM objects: this runs on every answer.
+        row = (await self._session.execute(_ATTEMPT_BY_ID, {"attempt_id": attempt_id})).first()
         return _attempt(row) if row else None
 
     async def open_attempt(self, user_id: int, contest_id: str) -> Attempt | None:
@@ -185,8 +191,9 @@ class QuizRepository:
         return _attempt(row)
 
     async def record_answer(self, attempt_id: int, position: int, question_id: str, chosen: int, is_correct: bool,
-                            now: datetime) -> bool:
-        """Insert one answer; False when that position was already answered (the unique key decides)."""
+                            now: datetime) -> tuple[int, int] | None:
+        """Insert one answer and return the attempt's new (answered, correct); None when that position was
+        already answered (the unique key decides)."""
         statement = (self._insert(QuizAnswer)
                      .values(attempt_id=attempt_id, position=position, question_id=question_id, chosen=chosen,
                              is_correct=is_correct, answered_at=now)
@@ -194,10 +201,13 @@ class QuizRepository:
                      .returning(QuizAnswer.id))
         inserted = (await self._session.execute(statement)).scalar_one_or_none()
         if inserted is None:
-            return False
-        await self._session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id).values(
-            answered=QuizAttempt.answered + 1, correct=QuizAttempt.correct + (1 if is_correct else 0)))
-        return True
+            return None
+        counters = await self._session.execute(
+            update(QuizAttempt).where(QuizAttempt.id == attempt_id)
+            .values(answered=QuizAttempt.answered + 1, correct=QuizAttempt.correct + (1 if is_correct else 0))
+            .returning(QuizAttempt.answered, QuizAttempt.correct))
+        answered, correct = counters.one()
+        return answered, correct
 
     async def finish(self, attempt_id: int, finished_at: datetime, duration_ms: int, status: str,
                      prediction: int | None = None) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -87,6 +88,9 @@ async def ask(step: Step, chat_id: int, bot: Bot, uow: UnitOfWork, user: UserRec
     view = screens.step_view(step)
     if view is not None:
         await send_view(bot, chat_id, view)
+    elif step is Step.group and not quiz_bank.groups():  # no contest defines groups: nothing to choose
+        participant = await registration.save(uow, user.id, group_id="everyone")
+        await ask_next(chat_id, bot, uow, user, state, quiz_bank, participant)
     elif step is Step.group:
         await send_view(bot, chat_id, screens.ask_group(quiz_bank.groups()))
     elif step is Step.unit:
@@ -320,28 +324,39 @@ async def _start(query: CallbackQuery, bot: Bot, uow: UnitOfWork, user: UserReco
     await send_current(chat_id, bot, started.attempt, state, quiz_bank)
 
 
+async def _acknowledge(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a press. When the bot was too busy and the press is too old to answer, the stored answer must
+    still move the conversation on, so that error is not fatal here."""
+    try:
+        await query.answer(text)
+    except TelegramBadRequest as error:
+        if "query is too old" not in error.message:
+            raise
+        log.info("press from user %s answered too late", query.from_user.id)
+
+
 async def on_answer(query: CallbackQuery, callback_data: AnswerCb, bot: Bot, uow: UnitOfWork, user: UserRecord,
                     state: FSMContext, quiz_bank: QuizBank) -> None:
     answered = await service.answer(uow, quiz_bank, user.id, callback_data.attempt, callback_data.position,
                                     callback_data.option)
     outcome = answered.outcome
     if outcome is Outcome.foreign:
-        await query.answer(stale_button())
+        await _acknowledge(query, stale_button())
         return
     if outcome is Outcome.stale:
-        await query.answer(screens.toast_stale())
+        await _acknowledge(query, screens.toast_stale())
         return
     if outcome is Outcome.duplicate:
-        await query.answer(screens.toast_duplicate())
+        await _acknowledge(query, screens.toast_duplicate())
         return
     chat_id, message_id = query.message.chat.id, query.message.message_id
     attempt = answered.attempt
     if outcome is Outcome.expired:
-        await query.answer(screens.toast_expired())
+        await _acknowledge(query, screens.toast_expired())
         await state.clear()
         await send_results(bot, chat_id, uow, user, quiz_bank, attempt)  # type: ignore[arg-type]
         return
-    await query.answer()
+    await _acknowledge(query)
     assert attempt is not None and answered.question is not None
     if attempt.mode == "practice":
         await edit_view(bot, chat_id, message_id, screens.practice_feedback(
@@ -360,11 +375,11 @@ async def on_answer(query: CallbackQuery, callback_data: AnswerCb, bot: Bot, uow
 
 async def on_next_question(query: CallbackQuery, callback_data: NextQuestionCb, bot: Bot, uow: UnitOfWork,
                            user: UserRecord, quiz_bank: QuizBank) -> None:
-    attempt = await service.pending(uow, user.id)
-    if attempt is None or attempt.id != callback_data.attempt or attempt.answered != callback_data.position:
-        await query.answer(screens.toast_stale())
+    attempt = await service.pending(uow, user.id, attempt_id=callback_data.attempt)
+    if attempt is None or attempt.answered != callback_data.position:
+        await _acknowledge(query, screens.toast_stale())
         return
-    await query.answer()
+    await _acknowledge(query)
     await edit_view(bot, query.message.chat.id, query.message.message_id,
                     screens.question(attempt, quiz_bank, utcnow()))
 
@@ -372,9 +387,9 @@ async def on_next_question(query: CallbackQuery, callback_data: NextQuestionCb, 
 async def on_prediction(message: Message, bot: Bot, uow: UnitOfWork, user: UserRecord, state: FSMContext,
                         quiz_bank: QuizBank) -> None:
     text = (await _typed(message, state)).strip().replace(".", "").replace(",", "").replace(" ", "")
-    attempt = await service.pending(uow, user.id)
+    attempt = await service.awaiting(uow, quiz_bank, user.id)
     contest = quiz_bank.contests.get(attempt.contest_id) if attempt else None
-    if attempt is None or contest is None or not service.awaiting_prediction(attempt, contest):
+    if attempt is None or contest is None:
         await state.clear()
         await show_home(message.chat.id, bot, uow, user, state, quiz_bank)
         return
@@ -524,7 +539,7 @@ def create_router() -> Router:
     router.message.register(show_top, Command("top"))
     router.message.register(show_privacy, Command("privacy"))
     router.message.register(ask_forget, Command("forget"))
-    router.message.register(on_contact, F.contact)
+    router.message.register(on_contact, StateFilter(QuizForm.phone), F.contact)
     router.message.register(on_name, StateFilter(QuizForm.name), F.text)
     router.message.register(on_phone_text, StateFilter(QuizForm.phone), F.text)
     router.message.register(on_birth_year, StateFilter(QuizForm.birth_year), F.text)

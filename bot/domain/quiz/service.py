@@ -111,7 +111,7 @@ async def answer(uow: Any, bank: QuizBank, user_id: int, attempt_id: int, positi
         if attempt.status != "in_progress":
             return Answered(Outcome.stale, attempt)
         if now >= attempt.deadline_at:
-            closed = await _close(uow, attempt)
+            closed = await _close(uow, attempt) or await uow.quiz.attempt(attempt_id)
             await uow.commit()
             return Answered(Outcome.expired, closed)
         if position < attempt.answered:
@@ -122,9 +122,10 @@ async def answer(uow: Any, bank: QuizBank, user_id: int, attempt_id: int, positi
         question = bank.questions[item.question_id]
         chosen = item.order[shown]
         correct = chosen == question.correct_index
-        if not await uow.quiz.record_answer(attempt_id, position, item.question_id, chosen, correct, now):
+        counters = await uow.quiz.record_answer(attempt_id, position, item.question_id, chosen, correct, now)
+        if counters is None:
             return Answered(Outcome.duplicate, attempt)
-        attempt = await uow.quiz.attempt(attempt_id)
+        attempt = replace(attempt, answered=counters[0], correct=counters[1])
         if attempt.all_answered and not awaiting_prediction(attempt, bank.contests.get(attempt.contest_id)):
             attempt = await _finish(uow, attempt, now, None)
         await uow.commit()
@@ -138,7 +139,7 @@ async def predict(uow: Any, bank: QuizBank, user_id: int, value: int, now: datet
         for attempt in await uow.quiz.open_attempts_of(user_id):
             if awaiting_prediction(attempt, bank.contests.get(attempt.contest_id)):
                 if now >= attempt.deadline_at:
-                    closed = await _close(uow, attempt)
+                    closed = await _close(uow, attempt) or await uow.quiz.attempt(attempt.id)
                     await uow.commit()
                     return closed
                 finished = await _finish(uow, attempt, now, value)
@@ -147,15 +148,27 @@ async def predict(uow: Any, bank: QuizBank, user_id: int, value: int, now: datet
     return None
 
 
-async def pending(uow: Any, user_id: int, now: datetime | None = None) -> Attempt | None:
-    """The attempt in progress, if any (closing it first if its time ran out)."""
+async def pending(uow: Any, user_id: int, now: datetime | None = None, attempt_id: int | None = None) -> Attempt | None:
+    """The attempt in progress (a contest attempt before practice), or the one with `attempt_id`; overdue
+    attempts are closed first."""
     now = now or utcnow()
     async with uow:
         closed = await _close_overdue_of(uow, user_id, now)
         if closed:
             await uow.commit()
-        attempts = await uow.quiz.open_attempts_of(user_id)
+        attempts = sorted(await uow.quiz.open_attempts_of(user_id), key=lambda attempt: attempt.mode != "contest")
+    if attempt_id is not None:
+        attempts = [attempt for attempt in attempts if attempt.id == attempt_id]
     return attempts[0] if attempts else None
+
+
+async def awaiting(uow: Any, bank: QuizBank, user_id: int, now: datetime | None = None) -> Attempt | None:
+    """The attempt whose questions are all answered and which waits for the prediction."""
+    now = now or utcnow()
+    async with uow:
+        attempts = await uow.quiz.open_attempts_of(user_id)
+    return next((attempt for attempt in attempts if now < attempt.deadline_at
+                 and awaiting_prediction(attempt, bank.contests.get(attempt.contest_id))), None)
 
 
 async def close_expired(uow: Any, now: datetime | None = None) -> list[Attempt]:
