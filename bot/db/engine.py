@@ -6,8 +6,10 @@ update, or fail later with "database is locked".
 """
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
+from sqlalchemy import event, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.db.sqlite_inline import inline_creator
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -16,20 +18,26 @@ def create_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+# How long a statement waits for another process's write lock (a CLI import, say).
+SQLITE_BUSY_SECONDS = 5
+
+
 def _sqlite_engine(database_url: str) -> AsyncEngine:
     _ensure_sqlite_folder(database_url)
-    engine = create_async_engine(database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
+    path = make_url(database_url).database or ":memory:"
+    # One connection, used from the event loop's thread: transactions queue in asyncio
+    # instead of contending for SQLite's lock (see bot.db.sqlite_inline).
+    engine = create_async_engine(database_url, async_creator=inline_creator(path, SQLITE_BUSY_SECONDS),
+                                 pool_size=1, max_overflow=0)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        # Let SQLAlchemy, not the driver, decide when transactions begin.
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if ":memory:" not in database_url:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
