@@ -45,7 +45,7 @@ class UnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         self._depth -= 1
-        if self._depth == 0 and self._session is not None:
+        if self._depth == 0 and self._session is not None and self._session.in_transaction():
             # Anything not committed is thrown away.
             await self._session.rollback()
 
