@@ -75,6 +75,10 @@ async def set_commands(bot: Bot) -> None:
                     BotCommand(command="menu", description=i18n._("Main menu")),
                     BotCommand(command="help", description=i18n._("Help and contacts")),
                     BotCommand(command="language", description=i18n._("Change language")),
+                    BotCommand(command="quiz", description=i18n._("Digital-transformation quiz")),
+                    BotCommand(command="top", description=i18n._("Quiz ranking")),
+                    BotCommand(command="privacy", description=i18n._("What data is stored about me")),
+                    BotCommand(command="forget", description=i18n._("Erase my name and phone number")),
                 ]
             language = None if code == i18n.catalogs().default_locale else code
             await bot.set_my_commands(commands, language_code=language)

@@ -131,7 +131,8 @@ async def test_commands_are_set_in_every_language(sandbox):
     await set_commands(sandbox.app.bot)
     thai = await sandbox.app.bot.get_my_commands(language_code="th")
     default = await sandbox.app.bot.get_my_commands()
-    assert [command.command for command in default] == ["start", "menu", "help", "language"]
+    assert [command.command for command in default] == [
+        "start", "menu", "help", "language", "quiz", "top", "privacy", "forget"]
     assert default[1].description == "Trình đơn chính"
     assert thai[1].description == "เมนูหลัก"
 
