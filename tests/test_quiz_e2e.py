@@ -84,7 +84,7 @@ async def test_register_take_contest_predict_and_get_result_rank_and_certificate
     assert attempt.status == "finished" and attempt.prediction == 1500 and attempt.answered == 3
 
     replies = await citizen.send("/top")
-    assert "Nguyễn Thị Lan" in replies[-1].text and "Your rank: 1" in replies[-1].text
+    assert "1. N.T.L." in replies[-1].text and "Your rank: 1" in replies[-1].text
     assert "Đức Xuân" in replies[-1].text  # units table
 
     from bot.transport.session import _KEPT
@@ -220,14 +220,15 @@ async def test_privacy_and_forget_anonymise_but_keep_scores(sandbox):
     replies = await citizen.send("/privacy")
     assert "+84912345678" in replies[-1].text and "1990" in replies[-1].text
     await _take_attempt(citizen)
-    assert "Nguyễn Thị Lan" in (await citizen.send("/top"))[-1].text
+    top = (await citizen.send("/top"))[-1].text
+    assert "1. N.T.L." in top and "Nguyễn Thị Lan" not in top  # others never see the full name
     await citizen.send("/forget")
     replies = await citizen.press("🗑 Yes, erase them")
     assert "erased" in replies[-1].text
     participant = await _scalar(sandbox, select(QuizParticipant))
     assert participant.full_name is None and participant.phone is None and participant.erased_at is not None
     top = (await citizen.send("/top"))[-1].text
-    assert "Nguyễn Thị Lan" not in top and "1. Anonymous participant" in top
+    assert "N.T.L." not in top and "1. Anonymous participant" in top
     assert (await _scalar(sandbox, select(QuizAttempt.status))) == "finished"
     assert "+84912345678" not in (await citizen.send("/privacy"))[-1].text
 

@@ -55,7 +55,10 @@ def duration_text(milliseconds: int) -> str:
 
 
 def display_name(name: str | None) -> str:
-    return escape(name) if name else _("Anonymous participant")
+    """How others see a person in the ranking: initials only, since names are shown only to
+    the person and the organizers (see the consent text)."""
+    initials = "".join(f"{word[0].upper()}." for word in (name or "").split())
+    return escape(initials) if initials else _("Anonymous participant")
 
 
 # ---------------------------------------------------------------- registration
