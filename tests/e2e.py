@@ -52,9 +52,16 @@ class Sandbox:
 
     async def kill_bot(self) -> None:
         """Stop as a crash would: cancel everything in flight, no clean shutdown of handlers."""
+        # aiogram's polling loop and the handlers it spawned are tasks of their own that outlive a
+        # cancelled start_polling(); a crash ends them all.
+        doomed = [task for task in asyncio.all_tasks()
+                  if task.get_coro().__qualname__ in ("Dispatcher._polling", "Dispatcher._process_update")]
         if self._polling:
-            self._polling.cancel()
-            await asyncio.gather(self._polling, return_exceptions=True)
+            doomed.append(self._polling)
+        for task in doomed:
+            task.cancel()
+        await asyncio.gather(*doomed, return_exceptions=True)
+        assert all(task.done() for task in doomed), "the killed bot is still polling"
         if self.app:
             await self.app.close()
         self.app = None
