@@ -7,6 +7,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.db.core import run
 from bot.db.models import Base, BigId, User
 from bot.domain.guides.records import AbandonedRow, EventKind, GuideProgress, ProgressStatus
 
@@ -69,7 +70,7 @@ class GuideRepository:
         self._session = session
 
     async def progress(self, user_id: int, guide_id: str) -> GuideProgress | None:
-        result = await self._session.execute(
+        result = await run(self._session,
             select(*_PROGRESS_COLUMNS).where(GuideProgressRow.user_id == user_id, GuideProgressRow.guide_id == guide_id)
         )
         row = result.first()
@@ -77,7 +78,7 @@ class GuideRepository:
 
     async def latest_unfinished(self, user_id: int) -> GuideProgress | None:
         """The guide the citizen touched last and did not finish (active or abandoned)."""
-        result = await self._session.execute(
+        result = await run(self._session,
             select(*_PROGRESS_COLUMNS)
             .where(GuideProgressRow.user_id == user_id, GuideProgressRow.status != ProgressStatus.done.value)
             .order_by(GuideProgressRow.updated_at.desc(), GuideProgressRow.id.desc()).limit(1)
@@ -88,18 +89,18 @@ class GuideRepository:
     async def save(self, progress: GuideProgress, now: datetime) -> None:
         values = {"step": progress.step, "ticked": _ticked_text(progress.ticked), "version": progress.version,
                   "status": progress.status.value, "updated_at": now}
-        result = await self._session.execute(
+        result = await run(self._session,
             update(GuideProgressRow)
             .where(GuideProgressRow.user_id == progress.user_id, GuideProgressRow.guide_id == progress.guide_id)
             .values(**values)
         )
         if not result.rowcount:
-            await self._session.execute(insert(GuideProgressRow).values(
+            await run(self._session, insert(GuideProgressRow).values(
                 user_id=progress.user_id, guide_id=progress.guide_id, started_at=now, **values))
 
     async def record(self, user_id: int, unit_code: str | None, language: str | None, guide_id: str,
                      kind: EventKind, now: datetime, step: int | None = None, detail: str | None = None) -> None:
-        await self._session.execute(insert(GuideEventRow).values(
+        await run(self._session, insert(GuideEventRow).values(
             at=now, user_id=user_id, unit_code=unit_code, language=language, guide_id=guide_id, kind=kind.value,
             step=step, detail=detail))
 

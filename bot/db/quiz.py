@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.db.core import run
 from bot.db.models import Base, BigId, Unit
 from bot.domain.quiz.ranking import Entry
 from bot.domain.quiz.records import AnswerRow, Attempt, Participant
@@ -151,7 +152,7 @@ class QuizRepository:
 
     async def attempt(self, attempt_id: int) -> Attempt | None:
         # Plain rows rather than ORM objects: this runs on every answer.
-        row = (await self._session.execute(_ATTEMPT_BY_ID, {"attempt_id": attempt_id})).first()
+        row = (await run(self._session, _ATTEMPT_BY_ID, {"attempt_id": attempt_id})).first()
         return _attempt(row) if row else None
 
     async def open_attempt(self, user_id: int, contest_id: str) -> Attempt | None:
@@ -199,10 +200,10 @@ class QuizRepository:
                              is_correct=is_correct, answered_at=now)
                      .on_conflict_do_nothing(index_elements=["attempt_id", "position"])
                      .returning(QuizAnswer.id))
-        inserted = (await self._session.execute(statement)).scalar_one_or_none()
+        inserted = (await run(self._session, statement)).scalar_one_or_none()
         if inserted is None:
             return None
-        counters = await self._session.execute(
+        counters = await run(self._session,
             update(QuizAttempt).where(QuizAttempt.id == attempt_id)
             .values(answered=QuizAttempt.answered + 1, correct=QuizAttempt.correct + (1 if is_correct else 0))
             .returning(QuizAttempt.answered, QuizAttempt.correct))

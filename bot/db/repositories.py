@@ -8,6 +8,7 @@ from typing import Iterable
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.core import run
 from bot.db.models import AuditEntry, Role, Unit, User
 from bot.domain.records import UnitRecord, UserRecord
 
@@ -92,7 +93,7 @@ class UserRepository:
 
     async def update(self, user_id: int, **values: object) -> None:
         self.changed_ids.add(user_id)
-        await self._session.execute(update(User).where(User.id == user_id).values(**values))
+        await run(self._session, update(User).where(User.id == user_id).values(**values))
 
     async def count(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(User)) or 0)
