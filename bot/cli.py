@@ -158,12 +158,17 @@ def _units(settings: Settings, args: argparse.Namespace, parser: argparse.Argume
     try:
         count = asyncio.run(work())
     except UnitsCsvError as error:
-        for problem in error.problems:
-            print(f"{args.file}: {problem}", file=sys.stderr)
-        print("Nothing was imported.", file=sys.stderr)
-        return 1
+        return _rejected(args.file, error.problems)
     print(f"Imported {count} unit(s).")
     return 0
+
+
+def _rejected(file: Path, problems: list[str]) -> int:
+    """An import refused as a whole: every problem, then the reassurance that nothing changed."""
+    for problem in problems:
+        print(f"{file}: {problem}", file=sys.stderr)
+    print("Nothing was imported.", file=sys.stderr)
+    return 1
 
 
 def _guides(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -244,10 +249,7 @@ def _quiz(settings: Settings, args: argparse.Namespace, parser: argparse.Argumen
             print(f"{args.file}: cannot read: {error}", file=sys.stderr)
             return 1
         except SpreadsheetError as error:
-            for problem in error.problems:
-                print(f"{args.file}: {problem}", file=sys.stderr)
-            print("Nothing was imported.", file=sys.stderr)
-            return 1
+            return _rejected(args.file, error.problems)
         print(f"Imported into {target}. Run `python -m bot content check`, then restart the bot.")
         return 0
     if args.quiz_command == "results":
