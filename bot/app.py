@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -26,6 +27,9 @@ from bot.transport.middlewares import ContextMiddleware
 from bot.transport.session import BotAPISession
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 def build_bot(settings: Settings, token: str | None = None) -> Bot:
@@ -103,6 +107,38 @@ class Application:
             await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
         finally:
             sweeper.cancel()
+
+    async def start_webhook_server(self, host: str, port: int) -> "web.AppRunner":
+        """Serve Telegram's update posts; the caller keeps the runner and cleans it up."""
+        from aiohttp import web
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+        server = web.Application()
+        # Handle an update before answering 200: Telegram re-sends one that got no answer, so a crash
+        # mid-update loses nothing (answers and scores are idempotent).
+        SimpleRequestHandler(self.dispatcher, self.bot, handle_in_background=False,
+                             secret_token=self.settings.webhook_secret).register(server, path=self.settings.webhook_path)
+        setup_application(server, self.dispatcher, bot=self.bot)
+        runner = web.AppRunner(server, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        return runner
+
+    async def run_webhook(self) -> None:
+        settings = self.settings
+        if settings.webhook_url:
+            # Every worker may say this: setWebhook with the same URL is idempotent.
+            await self.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path,
+                                       secret_token=settings.webhook_secret, drop_pending_updates=False)
+        await set_commands(self.bot)
+        runner = await self.start_webhook_server(settings.webhook_host, settings.webhook_port)
+        log.info("serving webhook on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
+        sweeper = asyncio.create_task(self._sweep_abandoned_guides())
+        try:
+            await asyncio.Event().wait()
+        finally:
+            sweeper.cancel()
+            await runner.cleanup()
 
     def _sweep_abandoned_guides(self):  # type: ignore[no-untyped-def]
         from bot.db.uow import UnitOfWork

@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("run", help="run the bot (long polling); with no BOT_TOKEN, starts the sandbox")
+    commands.add_parser("webhook", help="serve Telegram's webhook (WEBHOOK_*); several processes may share one "
+                                        "PostgreSQL + Redis")
     sandbox = commands.add_parser("sandbox", help="run the bot against a local Bot API emulator with a web chat page")
     sandbox.add_argument("--host", help="address of the web chat (default: SANDBOX_HOST, 127.0.0.1)")
     sandbox.add_argument("--port", type=int, help="port of the web chat (default: SANDBOX_PORT, 8080)")
@@ -65,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings()
     handlers = {
-        "run": _run, "sandbox": _sandbox, "db": _db, "content": _content, "units": _units, "guides": _guides,
+        "run": _run, "webhook": _webhook, "sandbox": _sandbox, "db": _db, "content": _content, "units": _units, "guides": _guides,
         "admin": _admin, "quiz": _quiz,
     }
     if args.command is None:
@@ -92,6 +94,32 @@ def _run(settings: Settings, args: argparse.Namespace, parser: argparse.Argument
         print(f"Content is invalid; not starting:\n{error}", file=sys.stderr)
         return 2
     asyncio.run(run_until_stopped(app))
+    return 0
+
+
+def _webhook(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from bot.app import build_application
+    from bot.content.problems import ContentError
+    from bot.db.migrate import upgrade
+
+    if not settings.bot_token:
+        print("BOT_TOKEN is not set: webhook mode needs a real bot.", file=sys.stderr)
+        return 2
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    try:
+        app = build_application(settings)
+    except ContentError as error:
+        print(f"Content is invalid; not starting:\n{error}", file=sys.stderr)
+        return 2
+
+    async def serve() -> None:
+        try:
+            await app.run_webhook()
+        finally:
+            await app.close()
+
+    asyncio.run(serve())
     return 0
 
 

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     province_hotline: str = ""
     # A guide left untouched this long counts as abandoned in the funnel.
     guide_abandon_after_minutes: int = Field(default=60, ge=1)
+    # Webhook mode (`python -m bot webhook`): several processes behind one public URL.
+    webhook_url: str | None = Field(default=None, description="Public base URL Telegram posts updates to")
+    webhook_path: str = "/telegram"
+    webhook_secret: str | None = Field(default=None, description="Checked on every update Telegram posts")
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8081
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080
 
@@ -40,7 +46,7 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("bot_token", "bot_api_url", "redis_url", mode="before")
+    @field_validator("bot_token", "bot_api_url", "redis_url", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
