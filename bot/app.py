@@ -5,7 +5,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -20,8 +19,8 @@ from bot import i18n
 from bot.config import Settings
 from bot.content.registry import require_valid
 from bot.db.engine import create_engine, create_session_factory
-from bot.domain.guides.catalogue import load_catalogue
 from bot.handlers import setup_routers
+from bot.handlers.guides import install as install_guides
 from bot.handlers.quiz import install as install_quiz
 from bot.transport.middlewares import ContextMiddleware
 from bot.transport.session import BotAPISession
@@ -56,7 +55,7 @@ def build_dispatcher(settings: Settings, session_factory: async_sessionmaker[Asy
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp["settings"] = settings
     dp["session_factory"] = session_factory
-    dp["guides"] = load_catalogue(settings.procedures_dir)[0]  # parsed once; handlers get it as `guides`
+    install_guides(dp, settings)
     dp.update.outer_middleware(ContextMiddleware(session_factory))
     dp.include_router(setup_routers())
     install_quiz(dp, settings)
@@ -102,11 +101,7 @@ class Application:
         await set_commands(self.bot)
         me = await self.bot.get_me()
         log.info("bot @%s is polling", me.username)
-        sweeper = asyncio.create_task(self._sweep_abandoned_guides())
-        try:
-            await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
-        finally:
-            sweeper.cancel()
+        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
 
     async def start_webhook_server(self, host: str, port: int) -> "web.AppRunner":
         """Serve Telegram's update posts; the caller keeps the runner and cleans it up."""
@@ -133,20 +128,10 @@ class Application:
         await set_commands(self.bot)
         runner = await self.start_webhook_server(settings.webhook_host, settings.webhook_port)
         log.info("serving webhook on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
-        sweeper = asyncio.create_task(self._sweep_abandoned_guides())
         try:
             await asyncio.Event().wait()
         finally:
-            sweeper.cancel()
             await runner.cleanup()
-
-    def _sweep_abandoned_guides(self):  # type: ignore[no-untyped-def]
-        from bot.db.uow import UnitOfWork
-        from bot.domain.guides.service import sweep_forever
-
-        factory = self.dispatcher["session_factory"]
-        older_than = timedelta(minutes=self.settings.guide_abandon_after_minutes)
-        return sweep_forever(lambda: UnitOfWork(factory), older_than, every=min(older_than, timedelta(minutes=5)))
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()

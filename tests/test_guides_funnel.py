@@ -121,3 +121,13 @@ def test_guides_stats_command_prints_the_funnel(settings):
     assert GUIDE.id in result.stdout
     assert "opened 0  done 0  👍 0  👎 0" in result.stdout
     assert f"step {len(GUIDE.steps):>2}: reached" in result.stdout
+
+
+async def test_the_abandoned_sweep_runs_while_the_bot_runs_and_stops_with_it(sandbox):
+    dispatcher = sandbox.app.dispatcher
+    citizen = sandbox.citizen()
+    await citizen.start()  # polling has started, so the startup hooks have run
+    task = dispatcher.workflow_data["guides_sweeper"]
+    assert not task.done()
+    await sandbox.stop_bot()
+    assert task.done() and "guides_sweeper" not in dispatcher.workflow_data

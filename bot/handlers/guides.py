@@ -6,7 +6,11 @@ See guides_flow.md for the conversation as a diagram.
 """
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -16,7 +20,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.domain import units
 from bot.domain.guides import service
-from bot.domain.guides.catalogue import Catalogue
+from bot.db.uow import UnitOfWork
+from bot.domain.guides.catalogue import Catalogue, load_catalogue
 from bot.domain.guides.records import ProgressStatus
 from bot.domain.guides.service import Move
 from bot.domain.records import UserRecord
@@ -174,6 +179,30 @@ async def search(message: Message, bot: Bot, guides: Catalogue, state: FSMContex
         await send_view(bot, message.chat.id, screens.no_results(query))
     else:
         raise SkipHandler  # not a search after all: the catch-all answers it
+
+
+async def _start_sweeper(dispatcher: Dispatcher) -> None:
+    settings: Settings = dispatcher["settings"]
+    factory = dispatcher["session_factory"]
+    older_than = timedelta(minutes=settings.guide_abandon_after_minutes)
+    dispatcher["guides_sweeper"] = asyncio.create_task(service.sweep_forever(
+        lambda: UnitOfWork(factory), older_than, every=min(older_than, timedelta(minutes=5))))
+
+
+async def _stop_sweeper(dispatcher: Dispatcher) -> None:
+    task = dispatcher.workflow_data.pop("guides_sweeper", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def install(dp: Dispatcher, settings: Settings) -> None:
+    """Load the guides once (handlers get them as `guides`) and mark abandoned walks while the bot runs,
+    whether it polls or serves a webhook."""
+    dp["guides"] = load_catalogue(settings.procedures_dir)[0]
+    dp.startup.register(_start_sweeper)
+    dp.shutdown.register(_stop_sweeper)
 
 
 def create_router() -> Router:
