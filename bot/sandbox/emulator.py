@@ -593,6 +593,7 @@ class BotAPIEmulator:
         self.chat_messages_per_second = chat_messages_per_second
         self.global_messages_per_second = global_messages_per_second
         self.api_calls: Counter[str] = Counter()
+        self.body_types: Counter[str] = Counter()  # how calls arrived: application/json, multipart/form-data…
 
         self._users: dict[int, SimUser] = {}
         self._chats: dict[int, ChatState] = {}
@@ -1044,6 +1045,8 @@ class BotAPIEmulator:
             return _reply(TelegramError(404, "Not Found").payload(), 404)
         name, handler = entry
         self.api_calls[name] += 1
+        if request.body_exists:
+            self.body_types[request.content_type] += 1
         try:
             params = await _read_params(request)
             result = handler(params)
