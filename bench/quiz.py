@@ -31,6 +31,7 @@ from sqlalchemy import func, insert, select
 from bench.echo_bot import build_bot as build_echo_bot
 from bench.echo_bot import build_echo_dispatcher
 from bot.config import ROOT, Settings
+from bot.runtime import tune_garbage_collector
 from bot.transport.session import BotAPISession
 
 TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
@@ -286,6 +287,9 @@ async def measure(args: argparse.Namespace) -> dict:
     from bot.db.migrate import upgrade_async
 
     quiet_logs()
+    # The emulator and the simulated citizens share this process with both bots: give the process the
+    # citizen bot's garbage-collector settings from the start, so that the echo bot runs with them too.
+    tune_garbage_collector()
     result: dict = {"database": "postgresql" if args.database_url else "sqlite", "users": args.users}
     with tempfile.TemporaryDirectory(prefix="bench-quiz-") as folder:
         database_url, drop = await _database(args.database_url, Path(folder))

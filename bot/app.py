@@ -22,6 +22,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.handlers import setup_routers
 from bot.handlers.guides import install as install_guides
 from bot.handlers.quiz import install as install_quiz
+from bot.runtime import tune_garbage_collector
 from bot.transport.middlewares import ContextMiddleware
 from bot.transport.session import BotAPISession
 
@@ -59,6 +60,7 @@ def build_dispatcher(settings: Settings, session_factory: async_sessionmaker[Asy
     dp.update.outer_middleware(ContextMiddleware(session_factory))
     dp.include_router(setup_routers())
     install_quiz(dp, settings)
+    dp.startup.register(tune_garbage_collector)
     return dp
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,9 +27,11 @@ def _markup(*data: str) -> InlineKeyboardMarkup:
 async def test_calls_go_as_json_and_keyboards_still_arrive(emulator: BotAPIEmulator) -> None:
     emulator.add_user(USER, "Lan")
     emulator.send_text(USER, "hi")
-    bot = Bot(TOKEN, session=BotAPISession(api=TelegramAPIServer.from_base(emulator.base_url)))
+    bot = Bot(TOKEN, session=BotAPISession(api=TelegramAPIServer.from_base(emulator.base_url)),
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     try:
-        sent = await bot.send_message(USER, "Chọn <b>một</b>", reply_markup=_markup("a", "b"), parse_mode="HTML",
+        # parse_mode comes from the bot's defaults, as aiogram's own encoder would send it.
+        sent = await bot.send_message(USER, "Chọn <b>một</b>", reply_markup=_markup("a", "b"),
                                       disable_notification=False)
         edited = await bot.edit_message_text("Đã chọn", chat_id=USER, message_id=sent.message_id,
                                              reply_markup=_markup("c"))

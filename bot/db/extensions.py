@@ -5,8 +5,9 @@ editing the unit of work itself.
 """
 from __future__ import annotations
 
+from functools import cache
 from importlib import import_module
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,11 @@ REPOSITORIES: dict[str, str] = {
 }
 
 
-def bind_extensions(uow: Any, session: AsyncSession) -> None:
-    for name, target in REPOSITORIES.items():
-        module_name, class_name = target.split(":")
-        setattr(uow, name, getattr(import_module(module_name), class_name)(session))
+@cache
+def extension(name: str) -> Callable[[AsyncSession], Any] | None:
+    """The repository class registered under `name`, imported once."""
+    target = REPOSITORIES.get(name)
+    if target is None:
+        return None
+    module_name, class_name = target.split(":")
+    return getattr(import_module(module_name), class_name)

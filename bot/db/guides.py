@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, insert, select, update
+from sqlalchemy import (DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, bindparam, func, insert,
+                        select, update)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,10 +54,23 @@ def _ticked_text(ticked: frozenset[int]) -> str:
     return ",".join(str(index) for index in sorted(ticked))
 
 
-# Hot paths use Core statements on these columns: no ORM identity map or flush per button press.
-_PROGRESS_COLUMNS = (GuideProgressRow.user_id, GuideProgressRow.guide_id, GuideProgressRow.step,
-                     GuideProgressRow.ticked, GuideProgressRow.version, GuideProgressRow.status,
-                     GuideProgressRow.updated_at)
+# Hot paths run statements built once, on the tables rather than the mapped classes: no ORM layer, and
+# SQLAlchemy finds their compiled form by a cache key it computes only once per statement.
+_PROGRESS = GuideProgressRow.__table__
+_EVENTS = GuideEventRow.__table__
+_PROGRESS_COLUMNS = (_PROGRESS.c.user_id, _PROGRESS.c.guide_id, _PROGRESS.c.step, _PROGRESS.c.ticked,
+                     _PROGRESS.c.version, _PROGRESS.c.status, _PROGRESS.c.updated_at)
+_SELECT_PROGRESS = select(*_PROGRESS_COLUMNS).where(_PROGRESS.c.user_id == bindparam("key_user"),
+                                                    _PROGRESS.c.guide_id == bindparam("key_guide"))
+_LATEST_UNFINISHED = (select(*_PROGRESS_COLUMNS)
+                      .where(_PROGRESS.c.user_id == bindparam("key_user"),
+                             _PROGRESS.c.status != ProgressStatus.done.value)
+                      .order_by(_PROGRESS.c.updated_at.desc(), _PROGRESS.c.id.desc()).limit(1))
+# The SET clause comes from the parameters given: step, ticked, version, status, updated_at.
+_UPDATE_PROGRESS = update(_PROGRESS).where(_PROGRESS.c.user_id == bindparam("key_user"),
+                                           _PROGRESS.c.guide_id == bindparam("key_guide"))
+_INSERT_PROGRESS = insert(_PROGRESS)
+_INSERT_EVENT = insert(_EVENTS)
 
 
 def _progress(row) -> GuideProgress:  # type: ignore[no-untyped-def]
@@ -70,39 +84,29 @@ class GuideRepository:
         self._session = session
 
     async def progress(self, user_id: int, guide_id: str) -> GuideProgress | None:
-        result = await run(self._session,
-            select(*_PROGRESS_COLUMNS).where(GuideProgressRow.user_id == user_id, GuideProgressRow.guide_id == guide_id)
-        )
+        result = await run(self._session, _SELECT_PROGRESS, {"key_user": user_id, "key_guide": guide_id})
         row = result.first()
         return _progress(row) if row else None
 
     async def latest_unfinished(self, user_id: int) -> GuideProgress | None:
         """The guide the citizen touched last and did not finish (active or abandoned)."""
-        result = await run(self._session,
-            select(*_PROGRESS_COLUMNS)
-            .where(GuideProgressRow.user_id == user_id, GuideProgressRow.status != ProgressStatus.done.value)
-            .order_by(GuideProgressRow.updated_at.desc(), GuideProgressRow.id.desc()).limit(1)
-        )
-        row = result.first()
+        row = (await run(self._session, _LATEST_UNFINISHED, {"key_user": user_id})).first()
         return _progress(row) if row else None
 
     async def save(self, progress: GuideProgress, now: datetime) -> None:
         values = {"step": progress.step, "ticked": _ticked_text(progress.ticked), "version": progress.version,
                   "status": progress.status.value, "updated_at": now}
-        result = await run(self._session,
-            update(GuideProgressRow)
-            .where(GuideProgressRow.user_id == progress.user_id, GuideProgressRow.guide_id == progress.guide_id)
-            .values(**values)
-        )
+        result = await run(self._session, _UPDATE_PROGRESS,
+                           {"key_user": progress.user_id, "key_guide": progress.guide_id, **values})
         if not result.rowcount:
-            await run(self._session, insert(GuideProgressRow).values(
-                user_id=progress.user_id, guide_id=progress.guide_id, started_at=now, **values))
+            await run(self._session, _INSERT_PROGRESS,
+                      {"user_id": progress.user_id, "guide_id": progress.guide_id, "started_at": now, **values})
 
     async def record(self, user_id: int, unit_code: str | None, language: str | None, guide_id: str,
                      kind: EventKind, now: datetime, step: int | None = None, detail: str | None = None) -> None:
-        await run(self._session, insert(GuideEventRow).values(
-            at=now, user_id=user_id, unit_code=unit_code, language=language, guide_id=guide_id, kind=kind.value,
-            step=step, detail=detail))
+        await run(self._session, _INSERT_EVENT, {
+            "at": now, "user_id": user_id, "unit_code": unit_code, "language": language, "guide_id": guide_id,
+            "kind": kind.value, "step": step, "detail": detail})
 
     async def mark_abandoned(self, cutoff: datetime, now: datetime) -> list[AbandonedRow]:
         """One UPDATE claims the stale rows: a row already claimed by another process no longer matches."""

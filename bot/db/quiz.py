@@ -115,7 +115,24 @@ def pack_items(items: list[Drawn]) -> str:
     return json.dumps([[item.question_id, list(item.order)] for item in items], separators=(",", ":"))
 
 
-_ATTEMPT_BY_ID = select(*QuizAttempt.__table__.columns).where(QuizAttempt.id == bindparam("attempt_id"))
+# Statements that run on every answer are built once (see bot.db.guides for why).
+_ATTEMPTS = QuizAttempt.__table__
+_ANSWERS = QuizAnswer.__table__
+_ATTEMPT_BY_ID = select(*_ATTEMPTS.columns).where(_ATTEMPTS.c.id == bindparam("key_attempt"))
+_COUNT_ANSWER = (update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("key_attempt"))
+                 .values(answered=_ATTEMPTS.c.answered + 1, correct=_ATTEMPTS.c.correct + bindparam("key_correct"))
+                 .returning(_ATTEMPTS.c.answered, _ATTEMPTS.c.correct))
+_INSERT_ANSWER: dict[str, Any] = {}  # per dialect: INSERT … ON CONFLICT (attempt_id, position) DO NOTHING RETURNING id
+
+
+def _insert_answer(dialect: str) -> Any:
+    statement = _INSERT_ANSWER.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERT_ANSWER[dialect] = (insert(_ANSWERS)
+                                               .on_conflict_do_nothing(index_elements=["attempt_id", "position"])
+                                               .returning(_ANSWERS.c.id))
+    return statement
 
 
 def _attempt(row: Any) -> Attempt:
@@ -152,7 +169,7 @@ class QuizRepository:
 
     async def attempt(self, attempt_id: int) -> Attempt | None:
         # Plain rows rather than ORM objects: this runs on every answer.
-        row = (await run(self._session, _ATTEMPT_BY_ID, {"attempt_id": attempt_id})).first()
+        row = (await run(self._session, _ATTEMPT_BY_ID, {"key_attempt": attempt_id})).first()
         return _attempt(row) if row else None
 
     async def open_attempt(self, user_id: int, contest_id: str) -> Attempt | None:
@@ -195,18 +212,13 @@ class QuizRepository:
                             now: datetime) -> tuple[int, int] | None:
         """Insert one answer and return the attempt's new (answered, correct); None when that position was
         already answered (the unique key decides)."""
-        statement = (self._insert(QuizAnswer)
-                     .values(attempt_id=attempt_id, position=position, question_id=question_id, chosen=chosen,
-                             is_correct=is_correct, answered_at=now)
-                     .on_conflict_do_nothing(index_elements=["attempt_id", "position"])
-                     .returning(QuizAnswer.id))
-        inserted = (await run(self._session, statement)).scalar_one_or_none()
+        inserted = (await run(self._session, _insert_answer(self._session.bind.dialect.name), {
+            "attempt_id": attempt_id, "position": position, "question_id": question_id, "chosen": chosen,
+            "is_correct": is_correct, "answered_at": now})).scalar_one_or_none()
         if inserted is None:
             return None
-        counters = await run(self._session,
-            update(QuizAttempt).where(QuizAttempt.id == attempt_id)
-            .values(answered=QuizAttempt.answered + 1, correct=QuizAttempt.correct + (1 if is_correct else 0))
-            .returning(QuizAttempt.answered, QuizAttempt.correct))
+        counters = await run(self._session, _COUNT_ANSWER,
+                             {"key_attempt": attempt_id, "key_correct": 1 if is_correct else 0})
         answered, correct = counters.one()
         return answered, correct
 

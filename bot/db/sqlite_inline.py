@@ -78,6 +78,9 @@ class InlineConnection:
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
+    def begin_immediate(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
     async def commit(self) -> None:
         self._conn.commit()
 

@@ -7,16 +7,23 @@ transaction before talking to the network keeps SQLite's write lock short.
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.extensions import extension
 from bot.db.repositories import AuditRepository, RoleRepository, UnitRepository, UserRepository
+
+_CORE_REPOSITORIES: dict[str, Callable[[AsyncSession], Any]] = {
+    "units": UnitRepository, "roles": RoleRepository, "audit": AuditRepository,
+}
 
 
 class UnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
         self._session: AsyncSession | None = None
+        self._repositories: dict[str, Any] = {}
         self._depth = 0
         self.changed_user_ids: set[int] = set()
 
@@ -24,18 +31,27 @@ class UnitOfWork:
     def session(self) -> AsyncSession:
         if self._session is None:
             self._session = self._factory()
-            self._bind(self._session)
+            self._repositories.clear()
         return self._session
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.units = UnitRepository(session)
-        self.users = UserRepository(session, self.changed_user_ids)
-        self.roles = RoleRepository(session)
-        self.audit = AuditRepository(session)
-        # Feature repositories attach themselves here (see bot.db.extensions).
-        from bot.db.extensions import bind_extensions
-
-        bind_extensions(self, session)
+    def __getattr__(self, name: str) -> Any:
+        """Repositories (`uow.users`, `uow.guides`…), made on first use: most updates need one or two."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        repository = self._repositories.get(name)
+        if repository is None:
+            if name == "users":
+                repository = UserRepository(self.session, self.changed_user_ids)
+            elif name in _CORE_REPOSITORIES:
+                repository = _CORE_REPOSITORIES[name](self.session)
+            else:
+                # Feature repositories are registered by name (see bot.db.extensions).
+                factory = extension(name)
+                if factory is None:
+                    raise AttributeError(name)
+                repository = factory(self.session)
+            self._repositories[name] = repository
+        return repository
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session  # open lazily
@@ -59,3 +75,4 @@ class UnitOfWork:
         if self._session is not None:
             await self._session.close()
             self._session = None
+            self._repositories.clear()

@@ -15,14 +15,18 @@ Three things cost more than the request itself when every button press makes two
 from __future__ import annotations
 
 import asyncio
+import datetime
 from http import HTTPStatus
 from typing import Any, cast
 
 import orjson
+from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods.base import Response
+from aiogram.types import InputFile
 from aiohttp import ClientError
+from pydantic import BaseModel
 
 _KEPT: dict[Any, type] = {}
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -49,6 +53,32 @@ def drop_echoed_keyboards(result: Any) -> None:
                     _without_keyboard(query.get("message"))
 
 
+class _CarriesFiles(Exception):
+    pass
+
+
+class _JSONValue:
+    """What orjson cannot encode by itself, encoded as aiogram's form encoder would."""
+
+    def __init__(self, bot: Any) -> None:
+        self._bot = bot
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, Default):
+            return self(self._bot.default[value.name]) if self._bot.default[value.name] is not None else None
+        if isinstance(value, InputFile):
+            raise _CarriesFiles
+        if isinstance(value, datetime.datetime):
+            return round(value.timestamp())
+        if isinstance(value, datetime.timedelta):
+            return round((datetime.datetime.now() + value).timestamp())
+        if isinstance(value, BaseModel):
+            return value.model_dump(warnings=False, exclude_none=True)
+        if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+            return value
+        raise TypeError(f"cannot send {type(value).__name__} to the Bot API")
+
+
 def response_class(returning: Any) -> type:
     kept = _KEPT.get(returning)
     if kept is None:
@@ -64,13 +94,13 @@ class BotAPISession(AiohttpSession):
 
     def _json_body(self, bot, method) -> bytes | None:  # type: ignore[no-untyped-def]
         """The call as one JSON document, or None when it carries files (those need a form)."""
-        files: dict[str, Any] = {}
-        payload = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None:
-                payload[key] = prepared
-        return None if files else orjson.dumps(payload)
+        try:
+            return orjson.dumps(method.model_dump(warnings=False, exclude_none=True),
+                                default=_JSONValue(bot), option=orjson.OPT_PASSTHROUGH_DATETIME)
+        except orjson.JSONEncodeError as error:
+            if isinstance(error.__cause__, _CarriesFiles):
+                return None
+            raise
 
     async def make_request(self, bot, method, timeout=None):  # type: ignore[no-untyped-def]
         body = self._json_body(bot, method)
