@@ -55,19 +55,21 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running_bot(kind: str, token: str, database_url: str | None = None) -> AsyncIterator[RunningBot]:
-    """An emulator here, and the bot in a process of its own polling it over HTTP, as in production."""
-    emulator = BotAPIEmulator(token=token)
-    await emulator.start("127.0.0.1", 0)
-    command = [sys.executable, "-m", "bench.harness", kind, emulator.base_url, token, database_url or ""]
-    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT)
+async def bot_process(emulator: BotAPIEmulator, kind: str, token: str, database_url: str | None = None,
+                      quiz_bank_dir: str | None = None, report: bool = False) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The bot in a process of its own, polling the emulator over HTTP as in production; stopped with SIGINT."""
+    command = [sys.executable, "-m", "bench.harness", kind, emulator.base_url, token, database_url or "",
+               quiz_bank_dir or "", "report" if report else ""]
+    polls_before = emulator.api_calls["getUpdates"]
+    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT,
+                                                   stdout=asyncio.subprocess.PIPE if report else None)
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while emulator.api_calls["getUpdates"] == 0:
+        while emulator.api_calls["getUpdates"] == polls_before:
             if process.returncode is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the {kind} bot did not start polling")
             await asyncio.sleep(0.05)
-        yield RunningBot(emulator)
+        yield process
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
@@ -76,6 +78,17 @@ async def running_bot(kind: str, token: str, database_url: str | None = None) ->
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+@asynccontextmanager
+async def running_bot(kind: str, token: str, database_url: str | None = None) -> AsyncIterator[RunningBot]:
+    """An emulator here, and the bot in a process of its own polling it over HTTP, as in production."""
+    emulator = BotAPIEmulator(token=token)
+    await emulator.start("127.0.0.1", 0)
+    try:
+        async with bot_process(emulator, kind, token, database_url):
+            yield RunningBot(emulator)
+    finally:
         await emulator.stop()
 
 
@@ -203,21 +216,56 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-async def serve(kind: str, base_url: str, token: str, database_url: str) -> None:
-    """The bot side: `python -m bench.harness echo|bot BASE_URL TOKEN [DATABASE_URL]`, until SIGINT."""
+def _report_handled(dispatcher) -> None:  # type: ignore[no-untyped-def]
+    """Write each update's id to stdout once it is fully handled (for a harness that must know exactly)."""
+    out = sys.stdout.buffer
+
+    async def handled(handler, event, data):  # type: ignore[no-untyped-def]
+        try:
+            return await handler(event, data)
+        finally:
+            out.write(b"%d\n" % event.update_id)
+            out.flush()
+
+    dispatcher.update.outer_middleware._middlewares.insert(0, handled)
+
+
+async def serve(kind: str, base_url: str, token: str, database_url: str = "", quiz_bank_dir: str = "",
+                report: str = "") -> None:
+    """The bot side, until SIGINT:
+
+        python -m bench.harness echo|echo-plain|bot BASE_URL TOKEN [DATABASE_URL] [QUIZ_BANK_DIR] [report]
+    """
     quiet_logs()
-    if kind == "echo":
+    if kind in ("echo", "echo-plain"):
         from bench.echo_bot import build_bot, build_echo_dispatcher
 
         bot = build_bot(base_url, token)
-        await build_echo_dispatcher().start_polling(bot, polling_timeout=1)
+        if kind == "echo":
+            # The same plumbing as the citizen bot (HTTP session, collector settings): the ratio then
+            # measures what the citizen bot's own work costs. "echo-plain" keeps aiogram's defaults.
+            from aiogram.client.telegram import TelegramAPIServer
+
+            from bot.runtime import tune_garbage_collector
+            from bot.transport.session import BotAPISession
+
+            await bot.session.close()
+            bot.session = BotAPISession(api=TelegramAPIServer.from_base(base_url))
+            tune_garbage_collector()
+        dispatcher = build_echo_dispatcher()
+        if report:
+            _report_handled(dispatcher)
+        await dispatcher.start_polling(bot, polling_timeout=1)
         return
     from bot.app import build_application
     from bot.config import Settings
 
+    extra = {"quiz_bank_dir": quiz_bank_dir} if quiz_bank_dir else {}
     settings = Settings(_env_file=None, bot_token=token, bot_api_url=base_url, database_url=database_url,
-                        redis_url=None, admin_ids=[])
+                        redis_url=None, admin_ids=[], **extra)
     app = build_application(settings)
+    if report:
+        _report_handled(app.dispatcher)
     try:
         await app.dispatcher.start_polling(app.bot, polling_timeout=1, close_bot_session=False)
     finally:
@@ -231,4 +279,4 @@ def echo_script(user_id: int) -> Iterator[Action]:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(*sys.argv[1:5]))
+    asyncio.run(serve(*sys.argv[1:7]))

@@ -6,6 +6,9 @@
     types the prediction, all at once, as fast as the bot answers (closed loop); then the database is checked
     for lost or double-counted answers;
 (b) latency: quiz updates (mostly answers) offered at a fixed rate (open loop), reply latency p50/p99.
+Each bot runs in a process of its own and reports every update it has fully handled on its stdout (see
+bench.harness); the emulator and the simulated citizens share this process. The ratio is to a bare aiogram
+echo bot; `ratio_same_plumbing` is to an echo bot with the citizen bot's HTTP session and collector settings.
 Prints one JSON line. SQLite runs on a fresh temporary file; with --database-url postgresql+asyncpg://…/db
 a temporary database is created next to `db` and dropped afterwards. Only 127.0.0.1 is used.
 """
@@ -28,11 +31,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, insert, select
 
-from bench.echo_bot import build_bot as build_echo_bot
-from bench.echo_bot import build_echo_dispatcher
-from bot.config import ROOT, Settings
-from bot.runtime import tune_garbage_collector
-from bot.transport.session import BotAPISession
+from bench.echo_bot import ECHO_TOKEN
+from bench.harness import bot_process
+from bot.config import ROOT
 
 TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
 UPDATE_TIMEOUT = 60.0
@@ -100,18 +101,6 @@ async def _integrity(database_url: str) -> dict[str, int]:
             "mismatched_attempts": sum(1 for answered, stored in per_attempt if answered != stored)}
 
 
-def _builder(database_url: str, bank: Path):  # type: ignore[no-untyped-def]
-    async def build(base_url: str):  # type: ignore[no-untyped-def]
-        from bot.app import build_application
-
-        settings = Settings(_env_file=None, bot_token=TOKEN, bot_api_url=base_url, database_url=database_url,
-                            redis_url=None, admin_ids=[], quiz_bank_dir=bank)
-        app = build_application(settings)
-        return app.dispatcher, app.bot, app.close
-
-    return build
-
-
 async def _attempts_closed_loop(users: Users) -> dict[str, float]:
     """Each user takes exactly one whole attempt; the clock runs from the first /quiz to the last prediction."""
     steps = 3 + QUESTIONS
@@ -143,20 +132,19 @@ async def _attempts_closed_loop(users: Users) -> dict[str, float]:
 
 
 class Running:
-    """A bot polling the emulator; each injected update resolves a future once fully handled."""
+    """A bot in a process of its own that reports every update it has fully handled; deliver() waits for it."""
 
-    def __init__(self, emulator) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, emulator, stream: asyncio.StreamReader) -> None:  # type: ignore[no-untyped-def]
         self.emulator = emulator
         self.done: dict[int, asyncio.Future] = {}
+        self._reader = asyncio.create_task(self._read(stream))
 
     def _future(self, update_id: int) -> asyncio.Future:
         return self.done.setdefault(update_id, asyncio.get_running_loop().create_future())
 
-    async def mark_done(self, handler, event, data):  # type: ignore[no-untyped-def]
-        try:
-            return await handler(event, data)
-        finally:
-            future = self._future(event.update_id)
+    async def _read(self, stream: asyncio.StreamReader) -> None:
+        async for line in stream:
+            future = self._future(int(line))
             if not future.done():
                 future.set_result(time.perf_counter())
 
@@ -166,24 +154,26 @@ class Running:
         finally:
             self.done.pop(update["update_id"], None)
 
+    def stop(self) -> None:
+        self._reader.cancel()
+
 
 @asynccontextmanager
-async def running_bot(build, token: str):  # type: ignore[no-untyped-def]
+async def running_bot(kind: str, token: str, database_url: str | None = None, bank: Path | None = None):  # type: ignore[no-untyped-def]
+    """The emulator here, the bot (`kind`, see bench.harness) in a process of its own, as in production."""
     from bot.sandbox.emulator import BotAPIEmulator
 
     emulator = BotAPIEmulator(token=token)
     await emulator.start("127.0.0.1", 0)
-    dispatcher, bot, close = await build(emulator.base_url)
-    running = Running(emulator)
-    dispatcher.update.outer_middleware._middlewares.insert(0, running.mark_done)
-    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                                           polling_timeout=1))
     try:
-        yield running
+        async with bot_process(emulator, kind, token, database_url, str(bank) if bank else None,
+                               report=True) as process:
+            running = Running(emulator, process.stdout)
+            try:
+                yield running
+            finally:
+                running.stop()
     finally:
-        await dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 10)
-        await close()
         await emulator.stop()
 
 
@@ -211,16 +201,6 @@ def echo_script(user_id: int) -> Iterator[Action]:
     while True:
         yield "text", f"hello {user_id}"
         yield "press", "echo:"
-
-
-async def build_echo(base_url: str):  # type: ignore[no-untyped-def]
-    bot = build_echo_bot(base_url)
-    bot.session = BotAPISession(api=bot.session.api)  # the same HTTP session class as the citizen bot
-
-    async def close() -> None:
-        await bot.session.close()
-
-    return build_echo_dispatcher(), bot, close
 
 
 async def closed_loop(users: Users, seconds: float) -> dict[str, float]:
@@ -287,22 +267,21 @@ async def measure(args: argparse.Namespace) -> dict:
     from bot.db.migrate import upgrade_async
 
     quiet_logs()
-    # The emulator and the simulated citizens share this process with both bots: give the process the
-    # citizen bot's garbage-collector settings from the start, so that the echo bot runs with them too.
-    tune_garbage_collector()
     result: dict = {"database": "postgresql" if args.database_url else "sqlite", "users": args.users}
     with tempfile.TemporaryDirectory(prefix="bench-quiz-") as folder:
         database_url, drop = await _database(args.database_url, Path(folder))
         try:
             await upgrade_async(database_url)
             bank = _quiz_bank(Path(folder) / "quiz_bank")
-            async with running_bot(build_echo, "123456789:sandbox-echo-token") as running:
-                echo_users = Users(running, echo_script, args.users, 600_001)
-                result["echo"] = await closed_loop(echo_users, args.seconds)
+            # Two baselines: a bare aiogram echo bot (the ratio), and one with the citizen bot's own plumbing
+            # (HTTP session, collector settings), whose ratio shows what the quiz's own work costs.
+            for kind, name, first_id in (("echo-plain", "plain_aiogram_echo", 600_001), ("echo", "echo", 650_001)):
+                async with running_bot(kind, ECHO_TOKEN) as running:
+                    result[name] = await closed_loop(Users(running, echo_script, args.users, first_id), args.seconds)
             first, second = 700_001, 800_001
             await _register(database_url, list(range(first, first + args.users))
                             + list(range(second, second + args.users)))
-            async with running_bot(_builder(database_url, bank), TOKEN) as running:
+            async with running_bot("bot", TOKEN, database_url, bank) as running:
                 result["quiz"] = await _attempts_closed_loop(Users(running, attempt_script, args.users, first))
                 result["integrity"] = await _integrity(database_url)
                 latency_users = Users(running, attempt_script, args.users, second)
@@ -313,7 +292,8 @@ async def measure(args: argparse.Namespace) -> dict:
     integrity = result["integrity"]
     result["lost_answers"] = max(0, result["quiz"]["answers_accepted"] - integrity["answer_rows"])
     result["double_counted"] = integrity["mismatched_attempts"]
-    result["ratio"] = round(result["quiz"]["updates_per_s"] / result["echo"]["updates_per_s"], 3)
+    result["ratio"] = round(result["quiz"]["updates_per_s"] / result["plain_aiogram_echo"]["updates_per_s"], 3)
+    result["ratio_same_plumbing"] = round(result["quiz"]["updates_per_s"] / result["echo"]["updates_per_s"], 3)
     result["goals_met"] = (result["ratio"] >= RATIO_GOAL and result["lost_answers"] == 0
                            and result["quiz"]["citizens_timed_out"] == 0
                            and result["double_counted"] == 0 and result["latency"]["p99_ms"] < P99_GOAL_MS)
