@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.quiz import QuizAnswer, QuizAttempt
+from bot.db.quiz import DRAWN, QuizAnswer, QuizAttempt
 from bot.db.uow import UnitOfWork
 from bot.domain.clock import utcnow
 from bot.domain.quiz import registration, service
@@ -59,6 +59,25 @@ async def test_an_answer_counts_once_even_when_pressed_twice(world):
     assert (await service.answer(uow, bank, user_id, attempt.id, 2, 0)).outcome is Outcome.stale
     assert await _count(factory) == 1
     await uow.close()
+
+
+async def test_answers_count_the_same_when_this_process_has_not_seen_the_attempt(world):
+    """After a restart the drawn questions are not known in memory: the answer is read, checked and counted."""
+    bank, factory = world
+    user_id = await _citizen(factory, 3)
+    uow = UnitOfWork(factory)
+    attempt = (await service.start(uow, bank, bank.contests["open-now"], user_id, rng=random.Random(2))).attempt
+    known = await service.answer(uow, bank, user_id, attempt.id, 0, 0)
+    DRAWN._items.clear()  # as in a new process
+    unknown = await service.answer(uow, bank, user_id, attempt.id, 1, 1)
+    again = await service.answer(uow, bank, user_id, attempt.id, 1, 2)
+    await uow.close()
+
+    assert (known.outcome, unknown.outcome, again.outcome) == (Outcome.accepted, Outcome.accepted, Outcome.duplicate)
+    assert unknown.attempt.answered == 2
+    assert unknown.attempt.correct == int(known.correct) + int(unknown.correct)
+    assert unknown.attempt.items == attempt.items
+    assert await _count(factory) == 2
 
 
 async def test_concurrent_presses_of_one_question_store_exactly_one_answer(world):

@@ -7,6 +7,7 @@ with `SET x = x + 1`, never read-modify-write.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,8 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
-    text,
     bindparam,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -124,6 +125,28 @@ _COUNT_ANSWER = (update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("key_attemp
                  .returning(_ATTEMPTS.c.answered, _ATTEMPTS.c.correct))
 _INSERT_ANSWER: dict[str, Any] = {}  # per dialect: INSERT … ON CONFLICT (attempt_id, position) DO NOTHING RETURNING id
 
+# One answer counted only while everything still holds: the citizen's own attempt, open, before its deadline,
+# at this very position. The row lock of the UPDATE orders concurrent presses; the loser matches nothing.
+_COUNTED_COLUMNS = [column for column in _ATTEMPTS.columns if column.name != "items"]
+_COUNT_IF_CURRENT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("key_attempt"), _ATTEMPTS.c.user_id == bindparam("key_user"),
+           _ATTEMPTS.c.status == IN_PROGRESS, _ATTEMPTS.c.deadline_at > bindparam("key_now"),
+           _ATTEMPTS.c.answered == bindparam("key_position"))
+    .values(answered=_ATTEMPTS.c.answered + 1, correct=_ATTEMPTS.c.correct + bindparam("key_correct"))
+    .returning(*_COUNTED_COLUMNS)
+)
+_STORE_ANSWER = _ANSWERS.insert()
+# PostgreSQL does both in one round trip: the answer row is inserted only if the count above matched.
+_counted = _COUNT_IF_CURRENT.cte("counted")
+_COUNT_AND_STORE_PG = select(_counted).add_cte(
+    pg_insert(_ANSWERS).from_select(
+        ["attempt_id", "position", "question_id", "chosen", "is_correct", "answered_at"],
+        select(_counted.c.id, bindparam("position", type_=Integer), bindparam("question_id", type_=String),
+               bindparam("chosen", type_=Integer), bindparam("is_correct", type_=Boolean),
+               bindparam("answered_at", type_=DateTime(timezone=True))),
+    ).cte("stored"))
+
 
 def _insert_answer(dialect: str) -> Any:
     statement = _INSERT_ANSWER.get(dialect)
@@ -133,6 +156,26 @@ def _insert_answer(dialect: str) -> Any:
                                                .on_conflict_do_nothing(index_elements=["attempt_id", "position"])
                                                .returning(_ANSWERS.c.id))
     return statement
+
+
+class _DrawnCache:
+    """The questions drawn for an attempt never change once stored; knowing them in this process lets an
+    answer be checked and counted without reading the attempt first. Bounded; keyed by database too."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int], tuple[Drawn, ...]] = OrderedDict()
+
+    def get(self, database: str, attempt_id: int) -> tuple[Drawn, ...] | None:
+        return self._items.get((database, attempt_id))
+
+    def put(self, database: str, attempt: Attempt) -> None:
+        self._items[(database, attempt.id)] = attempt.items
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+DRAWN = _DrawnCache()
 
 
 def _attempt(row: Any) -> Attempt:
@@ -167,10 +210,46 @@ class QuizRepository:
 
     # ---- attempts
 
+    @property
+    def _database(self) -> str:
+        return str(self._session.bind.url)
+
     async def attempt(self, attempt_id: int) -> Attempt | None:
         # Plain rows rather than ORM objects: this runs on every answer.
         row = (await run(self._session, _ATTEMPT_BY_ID, {"key_attempt": attempt_id})).first()
-        return _attempt(row) if row else None
+        if row is None:
+            return None
+        attempt = _attempt(row)
+        DRAWN.put(self._database, attempt)
+        return attempt
+
+    def known_items(self, attempt_id: int) -> tuple[Drawn, ...] | None:
+        """The attempt's drawn questions if this process has seen them (see _DrawnCache)."""
+        return DRAWN.get(self._database, attempt_id)
+
+    async def count_answer_if_current(self, attempt_id: int, user_id: int, position: int, question_id: str,
+                                      chosen: int, is_correct: bool, now: datetime) -> Attempt | None:
+        """Store and count one answer if the attempt is `user_id`'s, in progress, before its deadline and
+        waiting for exactly this position; the attempt as it now stands. None: nothing was changed."""
+        items = self.known_items(attempt_id)
+        if items is None:
+            return None
+        keys = {"key_attempt": attempt_id, "key_user": user_id, "key_now": now, "key_position": position,
+                "key_correct": 1 if is_correct else 0}
+        answer = {"attempt_id": attempt_id, "position": position, "question_id": question_id, "chosen": chosen,
+                  "is_correct": is_correct, "answered_at": now}
+        if self._session.bind.dialect.name == "postgresql":
+            row = (await run(self._session, _COUNT_AND_STORE_PG, {**keys, **answer})).first()
+        else:
+            row = (await run(self._session, _COUNT_IF_CURRENT, keys)).first()
+            if row is not None:
+                await run(self._session, _STORE_ANSWER, answer)
+        if row is None:
+            return None
+        return Attempt(id=row.id, contest_id=row.contest_id, user_id=row.user_id, number=row.number, mode=row.mode,
+                       items=items, started_at=utc(row.started_at), deadline_at=utc(row.deadline_at),  # type: ignore[arg-type]
+                       finished_at=utc(row.finished_at), status=row.status, correct=row.correct,
+                       answered=row.answered, duration_ms=row.duration_ms, prediction=row.prediction)
 
     async def open_attempt(self, user_id: int, contest_id: str) -> Attempt | None:
         row = await self._session.scalar(select(QuizAttempt).where(
@@ -206,7 +285,9 @@ class QuizRepository:
                 self._session.add(row)
         except IntegrityError:
             return None
-        return _attempt(row)
+        attempt = _attempt(row)
+        DRAWN.put(self._database, attempt)
+        return attempt
 
     async def record_answer(self, attempt_id: int, position: int, question_id: str, chosen: int, is_correct: bool,
                             now: datetime) -> tuple[int, int] | None:

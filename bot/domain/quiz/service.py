@@ -104,6 +104,23 @@ async def answer(uow: Any, bank: QuizBank, user_id: int, attempt_id: int, positi
                  now: datetime | None = None) -> Answered:
     """Record the answer to one question exactly once; everything else is refused and changes nothing."""
     now = now or utcnow()
+    # The common case in one step: the attempt's questions are known here and the press is current.
+    items = uow.quiz.known_items(attempt_id)
+    if items is not None and 0 <= position < len(items) and 0 <= shown < len(items[position].order):
+        item = items[position]
+        question = bank.questions.get(item.question_id)
+        if question is not None:
+            chosen = item.order[shown]
+            correct = chosen == question.correct_index
+            async with uow:
+                attempt = await uow.quiz.count_answer_if_current(attempt_id, user_id, position, item.question_id,
+                                                                 chosen, correct, now)
+                if attempt is not None:
+                    if attempt.all_answered and not awaiting_prediction(attempt, bank.contests.get(attempt.contest_id)):
+                        attempt = await _finish(uow, attempt, now, None)
+                    await uow.commit()
+                    return Answered(Outcome.accepted, attempt, question, chosen, correct)
+    # Otherwise read the attempt and say exactly why the press is refused (or count it, after a restart).
     async with uow:
         attempt = await uow.quiz.attempt(attempt_id)
         if attempt is None or attempt.user_id != user_id:
