@@ -39,8 +39,9 @@ migrate: install
 check: install  ## validate every content file
 	$(PY) -m bot content check
 
-bench: install-dev translations
-	$(PY) bench/updates.py
+bench: install-dev translations  ## the guide and quiz benchmarks on SQLite (one JSON line each)
+	$(PY) -m bench.updates
+	$(PY) -m bench.quiz
 
 clean:
 	rm -rf $(VENV) .pytest_cache
