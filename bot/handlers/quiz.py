@@ -415,8 +415,7 @@ async def send_results(bot: Bot, chat_id: int | str, uow: UnitOfWork, user: User
 
 
 def _certificate_text(res: service.Result, name: str, language: str | None) -> CertificateText:
-    # The shipped font has no Thai script: Thai speakers get an English certificate.
-    with use_locale("en" if language == "th" else language):
+    with use_locale(language):
         attempt = res.attempt
         return CertificateText(
             heading=_("Certificate of participation"), awarded_to=_("Awarded to"), name=name,
