@@ -44,3 +44,13 @@ def test_the_check_notices_an_offender(tmp_path: Path):
     bad = tmp_path / "bad.py"
     bad.write_text("from aiogram.types import Message\n")
     assert "aiogram.types" in _imports(bad)
+
+
+def test_nothing_reads_keyboards_back_from_the_bot_api():
+    """bot.transport.session drops the keyboards the Bot API echoes back; no code may rely on them."""
+    readers = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "reply_markup" and isinstance(node.ctx, ast.Load):
+                readers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert readers == []
