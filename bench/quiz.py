@@ -5,7 +5,8 @@
 (a) throughput: every citizen (already registered) opens /quiz, starts the contest, answers 20 questions and
     types the prediction, all at once, as fast as the bot answers (closed loop); then the database is checked
     for lost or double-counted answers;
-(b) latency: quiz updates (mostly answers) offered at a fixed rate (open loop), reply latency p50/p99.
+(b) latency: with every citizen of a second group already in an attempt, answers offered at a fixed rate
+    (open loop), reply latency p50/p99.
 Each bot runs in a process of its own and reports every update it has fully handled on its stdout (see
 bench.harness); the emulator and the simulated citizens share this process. The ratio is to a bare aiogram
 echo bot; `ratio_same_plumbing` is to an echo bot with the citizen bot's HTTP session and collector settings.
@@ -219,6 +220,15 @@ async def closed_loop(users: Users, seconds: float) -> dict[str, float]:
     return {"updates": handled, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
 
 
+async def _into_attempts(users: Users) -> None:
+    """Untimed: every citizen opens /quiz and starts an attempt, so that what the open loop offers is answers."""
+    async def one(user_id: int) -> None:
+        for _ in range(2):  # "/quiz", then the start button (see attempt_script)
+            await users.running.deliver(users.inject(user_id))
+
+    await asyncio.gather(*(one(user_id) for user_id in users.ids))
+
+
 async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, float]:
     """Offer `rate` updates per second, each by a user with nothing in flight; latency injection → handled."""
     latencies: list[float] = []
@@ -285,6 +295,7 @@ async def measure(args: argparse.Namespace) -> dict:
                 result["quiz"] = await _attempts_closed_loop(Users(running, attempt_script, args.users, first))
                 result["integrity"] = await _integrity(database_url)
                 latency_users = Users(running, attempt_script, args.users, second)
+                await _into_attempts(latency_users)
                 result["latency"] = await open_loop(latency_users, args.rate, args.seconds)
         finally:
             await drop()

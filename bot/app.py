@@ -146,7 +146,7 @@ def build_application(settings: Settings, token: str | None = None) -> Applicati
     install_translations(settings)
     for warning in require_valid(settings):
         log.warning("%s", warning)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.database_pool_size)
     session_factory = create_session_factory(engine)
     return Application(settings, engine, build_bot(settings, token), build_dispatcher(settings, session_factory))
 

@@ -258,7 +258,7 @@ class _uow:
 
         if self._settings.is_sqlite:
             await upgrade_async(self._settings.database_url)
-        self._engine = create_engine(self._settings.database_url)
+        self._engine = create_engine(self._settings.database_url, self._settings.database_pool_size)
         self._uow = UnitOfWork(create_session_factory(self._engine))
         return self._uow
 

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     bot_token: str | None = Field(default=None, description="Telegram bot token; empty starts the local sandbox")
     bot_api_url: str | None = Field(default=None, description="Base URL of a Bot API server (self-hosted or the emulator)")
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'bot.db'}"
+    # PostgreSQL connections kept open per bot process (SQLite always uses one).
+    database_pool_size: int = Field(default=30, ge=1, le=500)
     redis_url: str | None = None
     redis_prefix: str = "citizen"
     admin_ids: list[int] = Field(default_factory=list)

@@ -22,7 +22,7 @@ async def prepare_database(settings: Settings, sample_units: Path | None) -> Non
     await upgrade_async(settings.database_url)
     if sample_units is None or not sample_units.exists():
         return
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.database_pool_size)
     uow = UnitOfWork(create_session_factory(engine))
     try:
         async with uow:
