@@ -33,7 +33,7 @@ import yaml
 from sqlalchemy import func, insert, select
 
 from bench.echo_bot import ECHO_TOKEN
-from bench.harness import bot_process
+from bench.harness import bot_process, collector_paused
 from bot.config import ROOT
 
 TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
@@ -287,16 +287,20 @@ async def measure(args: argparse.Namespace) -> dict:
             # (HTTP session, collector settings), whose ratio shows what the quiz's own work costs.
             for kind, name, first_id in (("echo-plain", "plain_aiogram_echo", 600_001), ("echo", "echo", 650_001)):
                 async with running_bot(kind, ECHO_TOKEN) as running:
-                    result[name] = await closed_loop(Users(running, echo_script, args.users, first_id), args.seconds)
+                    with collector_paused():
+                        result[name] = await closed_loop(Users(running, echo_script, args.users, first_id),
+                                                         args.seconds)
             first, second = 700_001, 800_001
             await _register(database_url, list(range(first, first + args.users))
                             + list(range(second, second + args.users)))
             async with running_bot("bot", TOKEN, database_url, bank) as running:
-                result["quiz"] = await _attempts_closed_loop(Users(running, attempt_script, args.users, first))
+                with collector_paused():
+                    result["quiz"] = await _attempts_closed_loop(Users(running, attempt_script, args.users, first))
                 result["integrity"] = await _integrity(database_url)
                 latency_users = Users(running, attempt_script, args.users, second)
                 await _into_attempts(latency_users)
-                result["latency"] = await open_loop(latency_users, args.rate, args.seconds)
+                with collector_paused():
+                    result["latency"] = await open_loop(latency_users, args.rate, args.seconds)
         finally:
             await drop()
     # Every answer the bot confirmed must be stored, and every attempt's counter must match its stored rows.

@@ -23,6 +23,7 @@ from bench.harness import (
     Action,
     Users,
     closed_loop,
+    collector_paused,
     echo_script,
     open_loop,
     quiet_logs,
@@ -73,10 +74,11 @@ async def measure(args: argparse.Namespace) -> dict:
         for name, (token, script) in targets.items():
             async with running_bot(name, token, database_url) as running:
                 users = Users(running, script, args.users)
-                await warm_up(users)
-                throughput = await closed_loop(users, args.seconds)
-                # The echo bot with the citizen bot's plumbing is a reference for throughput only.
-                latency = await open_loop(users, args.rate, args.seconds) if name != "echo" else {}
+                with collector_paused():
+                    await warm_up(users)
+                    throughput = await closed_loop(users, args.seconds)
+                    # The echo bot with the citizen bot's plumbing is a reference for throughput only.
+                    latency = await open_loop(users, args.rate, args.seconds) if name != "echo" else {}
             results[name] = {"throughput": throughput, "latency": latency}
     bot, plain, same = (results[name]["throughput"]["updates_per_s"] for name in ("bot", "echo-plain", "echo"))
     ratio = bot / max(plain, 1e-9)
