@@ -78,3 +78,20 @@ def test_only_keyboards_are_dropped() -> None:
     assert message == {"message_id": 1, "text": "x"}
     assert updates[0]["callback_query"] == {"id": "1", "data": "d", "message": {"message_id": 1, "text": "x"}}
     assert updates[1] == {"update_id": 2, "message": {"message_id": 2, "text": "y"}}
+
+
+def test_unset_defaults_are_left_out_rather_than_sent_as_null():
+    import orjson
+    from aiogram.methods import SendMessage
+
+    session = BotAPISession()
+    bare = Bot(TOKEN, session=session)
+    with_html = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    method = SendMessage(chat_id=USER, text="Xin chào", reply_markup=_markup("a"))
+
+    plain_body = orjson.loads(session._json_body(bare, method))
+    html_body = orjson.loads(session._json_body(with_html, method))
+
+    assert "parse_mode" not in plain_body and None not in plain_body.values()
+    assert html_body["parse_mode"] == "HTML"
+    assert plain_body["reply_markup"] == {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}

@@ -94,9 +94,16 @@ class BotAPISession(AiohttpSession):
 
     def _json_body(self, bot, method) -> bytes | None:  # type: ignore[no-untyped-def]
         """The call as one JSON document, or None when it carries files (those need a form)."""
+        payload = method.model_dump(warnings=False, exclude_none=True)
+        for key, value in list(payload.items()):
+            if isinstance(value, Default):  # the bot's default, or nothing at all (never a null)
+                resolved = bot.default[value.name]
+                if resolved is None:
+                    del payload[key]
+                else:
+                    payload[key] = resolved
         try:
-            return orjson.dumps(method.model_dump(warnings=False, exclude_none=True),
-                                default=_JSONValue(bot), option=orjson.OPT_PASSTHROUGH_DATETIME)
+            return orjson.dumps(payload, default=_JSONValue(bot), option=orjson.OPT_PASSTHROUGH_DATETIME)
         except orjson.JSONEncodeError as error:
             if isinstance(error.__cause__, _CarriesFiles):
                 return None
