@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import shutil
 import sys
 import tempfile
@@ -33,12 +32,11 @@ import yaml
 from sqlalchemy import func, insert, select
 
 from bench.echo_bot import ECHO_TOKEN
-from bench.harness import bot_process, collector_paused
+from bench.harness import Action, bot_process, closed_loop, collector_paused, echo_script, open_loop, quiet_logs
 from bot.config import ROOT
 
 TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
 UPDATE_TIMEOUT = 60.0
-Action = tuple[str, str]
 QUESTIONS = 20
 RATIO_GOAL = 0.4
 P99_GOAL_MS = 300.0
@@ -138,6 +136,7 @@ class Running:
     def __init__(self, emulator, stream: asyncio.StreamReader) -> None:  # type: ignore[no-untyped-def]
         self.emulator = emulator
         self.done: dict[int, asyncio.Future] = {}
+        self.timeouts = 0
         self._reader = asyncio.create_task(self._read(stream))
 
     def _future(self, update_id: int) -> asyncio.Future:
@@ -197,27 +196,13 @@ class Users:
                     return emulator.press(user_id, message.message_id, button["callback_data"])
         return emulator.send_text(user_id, "/quiz")
 
-
-def echo_script(user_id: int) -> Iterator[Action]:
-    while True:
-        yield "text", f"hello {user_id}"
-        yield "press", "echo:"
-
-
-async def closed_loop(users: Users, seconds: float) -> dict[str, float]:
-    handled = 0
-    started = time.perf_counter()
-    deadline = started + seconds
-
-    async def user_loop(user_id: int) -> None:
-        nonlocal handled
-        while time.perf_counter() < deadline:
-            await users.running.deliver(users.inject(user_id))
-            handled += 1
-
-    await asyncio.gather(*(user_loop(user_id) for user_id in users.ids))
-    elapsed = time.perf_counter() - started
-    return {"updates": handled, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
+    async def step(self, user_id: int) -> float | None:
+        """The user's next update, handled: when it was, or None if not in time (for bench.harness's loops)."""
+        try:
+            return await self.running.deliver(self.inject(user_id))
+        except TimeoutError:
+            self.running.timeouts += 1
+            return None
 
 
 async def _into_attempts(users: Users) -> None:
@@ -227,50 +212,6 @@ async def _into_attempts(users: Users) -> None:
             await users.running.deliver(users.inject(user_id))
 
     await asyncio.gather(*(one(user_id) for user_id in users.ids))
-
-
-async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, float]:
-    """Offer `rate` updates per second, each by a user with nothing in flight; latency injection → handled."""
-    latencies: list[float] = []
-    idle = list(users.ids)
-    tasks: set[asyncio.Task] = set()
-
-    async def one(user_id: int) -> None:
-        sent = time.perf_counter()
-        try:
-            latencies.append(await users.running.deliver(users.inject(user_id)) - sent)
-        except TimeoutError:
-            latencies.append(UPDATE_TIMEOUT)
-        finally:
-            idle.append(user_id)
-
-    started = time.perf_counter()
-    skipped = 0
-    for index in range(int(rate * seconds)):
-        delay = started + index / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if not idle:
-            skipped += 1
-            continue
-        task = asyncio.create_task(one(idle.pop(0)))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    if tasks:
-        await asyncio.wait(tasks, timeout=UPDATE_TIMEOUT)
-    ordered = sorted(latencies)
-
-    def percentile(percent: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(percent / 100 * len(ordered)))] * 1000, 1) if ordered else -1
-
-    return {"offered_per_s": rate, "handled": len(ordered), "skipped": skipped,
-            "p50_ms": percentile(50), "p99_ms": percentile(99)}
-
-
-def quiet_logs() -> None:
-    logging.basicConfig(level=logging.WARNING)
-    for name in ("aiogram", "aiogram.event", "aiogram.dispatcher", "bot", "aiohttp.access"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def measure(args: argparse.Namespace) -> dict:
