@@ -68,7 +68,7 @@ async def test_answers_count_the_same_when_this_process_has_not_seen_the_attempt
     uow = UnitOfWork(factory)
     attempt = (await service.start(uow, bank, bank.contests["open-now"], user_id, rng=random.Random(2))).attempt
     known = await service.answer(uow, bank, user_id, attempt.id, 0, 0)
-    DRAWN._items.clear()  # as in a new process
+    DRAWN.clear()  # as in a new process
     unknown = await service.answer(uow, bank, user_id, attempt.id, 1, 1)
     again = await service.answer(uow, bank, user_id, attempt.id, 1, 2)
     await uow.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -169,6 +170,9 @@ class _DrawnCache:
     def get(self, database: str, attempt_id: int) -> tuple[Drawn, ...] | None:
         return self._items.get((database, attempt_id))
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def put(self, database: str, attempt: Attempt) -> None:
         self._items[(database, attempt.id)] = attempt.items
         while len(self._items) > self._size:
@@ -210,7 +214,7 @@ class QuizRepository:
 
     # ---- attempts
 
-    @property
+    @cached_property
     def _database(self) -> str:
         return str(self._session.bind.url)
 

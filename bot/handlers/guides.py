@@ -6,8 +6,6 @@ See guides_flow.md for the conversation as a diagram.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -25,6 +23,7 @@ from bot.domain.guides.catalogue import Catalogue, load_catalogue
 from bot.domain.guides.records import ProgressStatus
 from bot.domain.guides.service import Move
 from bot.domain.records import UserRecord
+from bot.handlers.background import run_while_dispatching
 from bot.handlers.filters import MenuText
 from bot.i18n import current_locale
 from bot.transport.telegram import edit_view, send_view
@@ -181,28 +180,18 @@ async def search(message: Message, bot: Bot, guides: Catalogue, state: FSMContex
         raise SkipHandler  # not a search after all: the catch-all answers it
 
 
-async def _start_sweeper(dispatcher: Dispatcher) -> None:
+def _sweep_abandoned(dispatcher: Dispatcher, _bot: Bot):  # type: ignore[no-untyped-def]
     settings: Settings = dispatcher["settings"]
     factory = dispatcher["session_factory"]
     older_than = timedelta(minutes=settings.guide_abandon_after_minutes)
-    dispatcher["guides_sweeper"] = asyncio.create_task(service.sweep_forever(
-        lambda: UnitOfWork(factory), older_than, every=min(older_than, timedelta(minutes=5))))
-
-
-async def _stop_sweeper(dispatcher: Dispatcher) -> None:
-    task = dispatcher.workflow_data.pop("guides_sweeper", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return service.sweep_forever(lambda: UnitOfWork(factory), older_than, every=min(older_than, timedelta(minutes=5)))
 
 
 def install(dp: Dispatcher, settings: Settings) -> None:
     """Load the guides once (handlers get them as `guides`) and mark abandoned walks while the bot runs,
     whether it polls or serves a webhook."""
     dp["guides"] = load_catalogue(settings.procedures_dir)[0]
-    dp.startup.register(_start_sweeper)
-    dp.shutdown.register(_stop_sweeper)
+    run_while_dispatching(dp, "guides_sweeper", _sweep_abandoned)
 
 
 def create_router() -> Router:

@@ -7,7 +7,6 @@ database, so a restart loses nothing. See quiz_flow.md for the conversation.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -30,6 +29,7 @@ from bot.domain.quiz.records import Attempt, Participant
 from bot.domain.quiz.schema import QuizBank, load_quiz_bank
 from bot.domain.quiz.service import Outcome
 from bot.domain.records import UserRecord
+from bot.handlers.background import run_while_dispatching
 from bot.handlers.filters import MenuText, _labels
 from bot.i18n import _, format_date, use_locale
 from bot.transport.telegram import edit_view, send_view
@@ -510,24 +510,15 @@ async def _sweep_forever(bot: Bot, session_factory: async_sessionmaker[AsyncSess
         await asyncio.sleep(interval)
 
 
-async def _start_sweeper(dispatcher: Dispatcher, bot: Bot) -> None:
-    dispatcher["quiz_sweeper"] = asyncio.create_task(_sweep_forever(
-        bot, dispatcher["session_factory"], dispatcher["quiz_bank"], dispatcher["settings"].quiz_sweep_seconds))
-
-
-async def _stop_sweeper(dispatcher: Dispatcher) -> None:
-    task = dispatcher.workflow_data.pop("quiz_sweeper", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def _sweep_overdue(dispatcher: Dispatcher, bot: Bot):  # type: ignore[no-untyped-def]
+    return _sweep_forever(bot, dispatcher["session_factory"], dispatcher["quiz_bank"],
+                          dispatcher["settings"].quiz_sweep_seconds)
 
 
 def install(dp: Dispatcher, settings: Settings) -> None:
     """Load the quiz content once and run the deadline sweeper while the dispatcher polls."""
     dp["quiz_bank"] = load_quiz_bank(settings.quiz_bank_dir)[0]
-    dp.startup.register(_start_sweeper)
-    dp.shutdown.register(_stop_sweeper)
+    run_while_dispatching(dp, "quiz_sweeper", _sweep_overdue)
 
 
 def create_router() -> Router:
