@@ -18,6 +18,19 @@ from bot.sandbox.emulator import BotAPIEmulator
 TOKEN = "123456789:sandbox-test-token"
 
 
+class ManualClock:
+    """A clock the test moves by hand, for the emulator's rate limits (``clock=``)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def make_bot(emu: BotAPIEmulator, token: str = TOKEN) -> Bot:
     return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
 

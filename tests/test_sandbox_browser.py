@@ -1,4 +1,5 @@
 """The sandbox as a person uses it: the real bot, the emulator and the web chat, in headless Chromium."""
+
 from __future__ import annotations
 
 import os

@@ -73,9 +73,7 @@ def page_bot() -> Dispatcher:
 
     @router.message(F.contact)
     async def contact(message: Message) -> None:
-        await message.answer(
-            f"Thanks, {message.contact.phone_number}", reply_markup=ReplyKeyboardRemove()
-        )
+        await message.answer(f"Thanks, {message.contact.phone_number}", reply_markup=ReplyKeyboardRemove())
 
     @router.message(F.sticker)
     async def sticker(message: Message) -> None:
@@ -158,9 +156,7 @@ async def test_web_chat_conversation(chat_server: BotAPIEmulator, page) -> None:
     # Inline button: the toast shows and the same bubble is edited in place.
     menu = bot_message(page, "Menu")
     menu_id = await menu.get_attribute("data-message-id")
-    await expect(menu.locator('a[data-testid="inline-button"]')).to_have_attribute(
-        "href", "https://example.org/docs"
-    )
+    await expect(menu.locator('a[data-testid="inline-button"]')).to_have_attribute("href", "https://example.org/docs")
     await menu.get_by_test_id("inline-button").filter(has_text="Tap me").click()
     await expect(page.get_by_test_id("toast")).to_have_text("Tapped!")
     edited = page.locator(f'[data-testid="message"][data-message-id="{menu_id}"]')

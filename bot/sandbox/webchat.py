@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import secrets
 from pathlib import Path
@@ -23,6 +24,11 @@ from aiohttp import web
 from bot.sandbox.emulator import BotAPIEmulator, ChatEvent, SimUser
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The fonts the certificates use, shipped with their licences: the page uses them too (Thai on machines without
+# a Thai system font). Only these files are served from that folder.
+FONTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONTS = frozenset(path.name for path in FONTS_DIR.glob("*.ttf"))
+FAVICON = STATIC_DIR / "favicon.svg"
 LANGUAGES = ("vi", "en", "th")
 LONG_POLL_SECONDS = 25.0
 FIRST_WEB_USER_ID = 500_000_001
@@ -42,6 +48,9 @@ def add_webchat_routes(app: web.Application, emu: BotAPIEmulator) -> None:
     app[EMULATOR_KEY] = emu
     app.router.add_get("/", _index)
     app.router.add_static("/static/", STATIC_DIR)
+    app.router.add_get("/fonts/{name}", _font)
+    app.router.add_get("/favicon.svg", _favicon)
+    app.router.add_get("/favicon.ico", _favicon)  # what browsers ask for when a page names no icon
     app.router.add_get("/api/bot", _bot_info)
     app.router.add_get("/api/users", _list_users)
     app.router.add_post("/api/users", _create_user)
@@ -104,6 +113,21 @@ async def _index(_: web.Request) -> web.FileResponse:
     response = web.FileResponse(STATIC_DIR / "index.html")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _font(request: web.Request) -> web.FileResponse:
+    name = request.match_info["name"]
+    if name not in FONTS:
+        raise _fail(404, "no such font")
+    response = web.FileResponse(FONTS_DIR / name, headers={"Content-Type": "font/ttf"})
+    response.headers["Cache-Control"] = "max-age=86400"
+    return response
+
+
+async def _favicon(_: web.Request) -> web.FileResponse:
+    response = web.FileResponse(FAVICON, headers={"Content-Type": "image/svg+xml"})
+    response.headers["Cache-Control"] = "max-age=86400"
     return response
 
 
@@ -254,10 +278,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=None, help="accept only this bot token")
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.port, args.token))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -76,8 +76,9 @@ async function loadUsers(preferredId) {
   const { users } = await api("/api/users");
   const select = $("user-select");
   select.replaceChildren(
-    ...users.map((user) => el("option", { value: String(user.id) },
-      `${user.first_name} · ${user.language_code || "?"} · ${user.id}`)),
+    // Short enough for a 360 px wide phone; the user id is in the tooltip.
+    ...users.map((user) => el("option", { value: String(user.id), title: `${user.first_name} · ${user.id}` },
+      `${user.first_name} (${user.language_code || "?"})`)),
   );
   select.disabled = users.length === 0;
   if (users.length === 0) {
