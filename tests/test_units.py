@@ -1,4 +1,5 @@
 """Administrative units: CSV validation and import, help contacts."""
+
 from __future__ import annotations
 
 import pytest

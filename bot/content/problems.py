@@ -1,4 +1,5 @@
 """Content problems, reported as `file:line: what is wrong`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

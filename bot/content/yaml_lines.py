@@ -1,4 +1,5 @@
 """YAML loading that remembers the line of every value, for `file:line` errors."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,8 +54,14 @@ def line_of(lines: dict[Location, int], location: Location) -> int:
     return 1
 
 
-def validate(model: type[BaseModel], path: Path, data: Any, lines: dict[Location, int],
-             base: Location = (), context: dict[str, Any] | None = None) -> tuple[BaseModel | None, list[Problem]]:
+def validate(
+    model: type[BaseModel],
+    path: Path,
+    data: Any,
+    lines: dict[Location, int],
+    base: Location = (),
+    context: dict[str, Any] | None = None,
+) -> tuple[BaseModel | None, list[Problem]]:
     """Validate data against a pydantic model; map every error to its file line."""
     try:
         return model.model_validate(data, context=context), []
