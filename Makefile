@@ -4,13 +4,24 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test install install-dev translations i18n-update migrate sandbox check bench clean
+.PHONY: run test lint format install install-dev translations i18n-update migrate sandbox check bench clean
 
 run: install translations migrate  ## install, compile translations, migrate, start the bot (sandbox without a token)
 	$(PY) -m bot run
 
-test: install-dev translations  ## install the development extras and run the whole suite
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+TEST_JOBS ?= auto
+test: install-dev translations  ## install the development extras and run the whole suite (on every core)
+	$(PY) -m pytest -q -n $(TEST_JOBS) $(PYTEST_ARGS)
+
+lint: install-dev  ## the gates CI runs before the suites: ruff (lint and format) and mypy (strict)
+	$(BIN)/ruff check bot tests bench tools
+	$(BIN)/ruff format --check bot tests bench tools
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+format: install-dev  ## fix what ruff can fix, and format
+	$(BIN)/ruff check --fix bot tests bench tools
+	$(BIN)/ruff format bot tests bench tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

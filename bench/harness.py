@@ -10,6 +10,7 @@ in its chat). Two ways to drive it:
 Every loop is bounded in time and in count. Reusable for any bot: pass a Script
 that says what each user does next.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,13 +20,17 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import ROOT
 from bot.sandbox.emulator import BotAPIEmulator
+
+if TYPE_CHECKING:
+    from aiogram import Dispatcher
 
 # ("text", "hello") sends a text; ("press", "gs:") presses the newest button whose payload starts so.
 Action = tuple[str, str]
@@ -56,14 +61,30 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def bot_process(emulator: BotAPIEmulator, kind: str, token: str, database_url: str | None = None,
-                      quiz_bank_dir: str | None = None, report: bool = False) -> AsyncIterator[asyncio.subprocess.Process]:
+async def bot_process(
+    emulator: BotAPIEmulator,
+    kind: str,
+    token: str,
+    database_url: str | None = None,
+    quiz_bank_dir: str | None = None,
+    report: bool = False,
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """The bot in a process of its own, polling the emulator over HTTP as in production; stopped with SIGINT."""
-    command = [sys.executable, "-m", "bench.harness", kind, emulator.base_url, token, database_url or "",
-               quiz_bank_dir or "", "report" if report else ""]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.harness",
+        kind,
+        emulator.base_url,
+        token,
+        database_url or "",
+        quiz_bank_dir or "",
+        "report" if report else "",
+    ]
     polls_before = emulator.api_calls["getUpdates"]
-    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT,
-                                                   stdout=asyncio.subprocess.PIPE if report else None)
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE if report else None
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while emulator.api_calls["getUpdates"] == polls_before:
@@ -93,6 +114,17 @@ async def running_bot(kind: str, token: str, database_url: str | None = None) ->
         await emulator.stop()
 
 
+class Population(Protocol):
+    """What the loops drive: users by id, each taking its next step when told."""
+
+    ids: list[int]
+
+    @property
+    def timeouts(self) -> int: ...
+
+    async def step(self, user_id: int) -> float | None: ...
+
+
 class Users:
     """Simulated users, each following its own copy of a script."""
 
@@ -102,6 +134,10 @@ class Users:
         self._scripts = {user_id: script(user_id) for user_id in self.ids}
         for user_id in self.ids:
             running.emulator.add_user(user_id, f"Citizen {user_id}", language_code="vi")
+
+    @property
+    def timeouts(self) -> int:
+        return self.running.timeouts
 
     async def step(self, user_id: int) -> float | None:
         return await self.running.deliver(user_id, lambda: self.inject(user_id))
@@ -135,6 +171,7 @@ def _newest_button(emulator: BotAPIEmulator, user_id: int, prefix: str) -> tuple
 
 async def warm_up(users: Users, rounds: int = 2) -> None:
     """A couple of updates per user first, so that first-visit work is not measured."""
+
     async def one(user_id: int) -> None:
         for _ in range(rounds):
             await users.step(user_id)
@@ -142,7 +179,7 @@ async def warm_up(users: Users, rounds: int = 2) -> None:
     await asyncio.gather(*(one(user_id) for user_id in users.ids))
 
 
-async def closed_loop(users: Users, seconds: float, max_updates: int = MAX_UPDATES) -> dict[str, float]:
+async def closed_loop(users: Population, seconds: float, max_updates: int = MAX_UPDATES) -> dict[str, float]:
     """Every user sends again as soon as its previous update is handled. Returns updates per second."""
     handled = 0
     started = time.perf_counter()
@@ -156,10 +193,15 @@ async def closed_loop(users: Users, seconds: float, max_updates: int = MAX_UPDAT
 
     await asyncio.gather(*(user_loop(user_id) for user_id in users.ids))
     elapsed = time.perf_counter() - started
-    return {"updates": handled, "timeouts": users.running.timeouts, "seconds": round(elapsed, 2), "updates_per_s": round(handled / elapsed, 1)}
+    return {
+        "updates": handled,
+        "timeouts": users.timeouts,
+        "seconds": round(elapsed, 2),
+        "updates_per_s": round(handled / elapsed, 1),
+    }
 
 
-async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, float]:
+async def open_loop(users: Population, rate: float, seconds: float) -> dict[str, float]:
     """Offer `rate` updates per second for `seconds`; latency is injection → handled, per update."""
     latencies: list[float] = []
     idle = list(users.ids)
@@ -195,7 +237,7 @@ async def open_loop(users: Users, rate: float, seconds: float) -> dict[str, floa
         "offered_per_s": rate,
         "handled": len(latencies),
         "skipped": skipped,
-        "timeouts": users.running.timeouts,
+        "timeouts": users.timeouts,
         "achieved_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(_percentile(ordered, 50) * 1000, 1),
         "p99_ms": round(_percentile(ordered, 99) * 1000, 1),
@@ -233,25 +275,35 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _report_handled(dispatcher) -> None:  # type: ignore[no-untyped-def]
+def _report_handled(dispatcher: Dispatcher) -> None:
     """Write each update's id to stdout once it is fully handled (for a harness that must know exactly)."""
+    from bot.app import BotDispatcher
+
     out = sys.stdout.buffer
 
-    async def handled(handler, event, data):  # type: ignore[no-untyped-def]
+    def report(update_id: int) -> None:
+        out.write(b"%d\n" % update_id)
+        out.flush()
+
+    if isinstance(dispatcher, BotDispatcher):  # the citizen bot's own hook
+        dispatcher.update_handled.append(lambda update: report(update.update_id))
+        return
+
+    async def handled(handler: Any, event: Any, data: dict[str, Any]) -> Any:  # an echo bot: aiogram's public API
         try:
             return await handler(event, data)
         finally:
-            out.write(b"%d\n" % event.update_id)
-            out.flush()
+            report(event.update_id)
 
-    dispatcher.update.outer_middleware._middlewares.insert(0, handled)
+    dispatcher.update.outer_middleware.register(handled)
 
 
-async def serve(kind: str, base_url: str, token: str, database_url: str = "", quiz_bank_dir: str = "",
-                report: str = "") -> None:
+async def serve(
+    kind: str, base_url: str, token: str, database_url: str = "", quiz_bank_dir: str = "", report: str = ""
+) -> None:
     """The bot side, until SIGINT:
 
-        python -m bench.harness echo|echo-plain|bot BASE_URL TOKEN [DATABASE_URL] [QUIZ_BANK_DIR] [report]
+    python -m bench.harness echo|echo-plain|bot BASE_URL TOKEN [DATABASE_URL] [QUIZ_BANK_DIR] [report]
     """
     quiet_logs()
     if kind in ("echo", "echo-plain"):
@@ -277,9 +329,16 @@ async def serve(kind: str, base_url: str, token: str, database_url: str = "", qu
     from bot.app import build_application
     from bot.config import Settings
 
-    extra = {"quiz_bank_dir": quiz_bank_dir} if quiz_bank_dir else {}
-    settings = Settings(_env_file=None, bot_token=token, bot_api_url=base_url, database_url=database_url,
-                        redis_url=None, admin_ids=[], **extra)
+    settings = Settings(
+        _env_file=None,
+        bot_token=token,
+        bot_api_url=base_url,
+        database_url=database_url,
+        redis_url=None,
+        admin_ids=[],
+    )
+    if quiz_bank_dir:
+        settings = settings.model_copy(update={"quiz_bank_dir": Path(quiz_bank_dir)})
     app = build_application(settings)
     if report:
         _report_handled(app.dispatcher)

@@ -13,6 +13,7 @@ echo bot; `ratio_same_plumbing` is to an echo bot with the citizen bot's HTTP se
 Prints one JSON line. SQLite runs on a fresh temporary file; with --database-url postgresql+asyncpg://…/db
 a temporary database is created next to `db` and dropped afterwards. Only 127.0.0.1 is used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,17 +24,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 from sqlalchemy import func, insert, select
 
 from bench.echo_bot import ECHO_TOKEN
-from bench.harness import Action, bot_process, closed_loop, collector_paused, echo_script, open_loop, quiet_logs
+from bench.harness import Action, Script, bot_process, closed_loop, collector_paused, echo_script, open_loop, quiet_logs
 from bot.config import ROOT
+from bot.sandbox.emulator import BotAPIEmulator
 
 TOKEN = "7000000003:QUIZ-BENCH-TOKEN"
 UPDATE_TIMEOUT = 60.0
@@ -45,7 +47,8 @@ P99_GOAL_MS = 300.0
 def attempt_script(user_id: int) -> Iterator[Action]:
     while True:
         yield "text", "/quiz"
-        yield "press", "qz:s"
+        yield "press", "qz:r"  # the contest's rules…
+        yield "press", "qz:b"  # …then the timer starts
         for _ in range(QUESTIONS):
             yield "press", "qa:"
         yield "text", str(21_000 + user_id % 500)
@@ -55,9 +58,13 @@ def _quiz_bank(folder: Path) -> Path:
     shutil.copytree(ROOT / "quiz_bank" / "questions", folder / "questions")
     (folder / "contests").mkdir()
     contest = yaml.safe_load((ROOT / "quiz_bank" / "contests" / "backan-dx-2023.yaml").read_text(encoding="utf-8"))
-    now = datetime.now(timezone.utc)
-    contest.update(id="bench", attempts_allowed=0, time_limit_minutes=60,
-                   window={"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=3)).isoformat()})
+    now = datetime.now(UTC)
+    contest.update(
+        id="bench",
+        attempts_allowed=0,
+        time_limit_minutes=60,
+        window={"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=3)).isoformat()},
+    )
     (folder / "contests" / "bench.yaml").write_text(yaml.safe_dump(contest, allow_unicode=True), encoding="utf-8")
     return folder
 
@@ -69,15 +76,40 @@ async def _register(database_url: str, user_ids: list[int]) -> None:
     from bot.db.quiz import QuizParticipant
 
     engine = create_engine(database_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with engine.begin() as connection:
-        await connection.execute(insert(User), [dict(platform="telegram", platform_user_id=str(uid), chat_id=str(uid),
-                                                     language="vi", status="active", first_seen=now, last_seen=now)
-                                                for uid in user_ids])
+        await connection.execute(
+            insert(User),
+            [
+                dict(
+                    platform="telegram",
+                    platform_user_id=str(uid),
+                    chat_id=str(uid),
+                    language="vi",
+                    status="active",
+                    first_seen=now,
+                    last_seen=now,
+                )
+                for uid in user_ids
+            ],
+        )
         ids = dict((await connection.execute(select(User.platform_user_id, User.id))).all())
-        await connection.execute(insert(QuizParticipant), [
-            dict(user_id=ids[str(uid)], full_name=f"Người dự thi {uid}", phone="+84900000000", birth_year=1990,
-                 group_id="citizens", consent_at=now, consent_version="bench", updated_at=now) for uid in user_ids])
+        await connection.execute(
+            insert(QuizParticipant),
+            [
+                dict(
+                    user_id=ids[str(uid)],
+                    full_name=f"Người dự thi {uid}",
+                    phone="+84900000000",
+                    birth_year=1990,
+                    group_id="citizens",
+                    consent_at=now,
+                    consent_version="bench",
+                    updated_at=now,
+                )
+                for uid in user_ids
+            ],
+        )
     await engine.dispose()
 
 
@@ -87,17 +119,25 @@ async def _integrity(database_url: str) -> dict[str, int]:
 
     engine = create_engine(database_url)
     async with engine.connect() as connection:
-        finished = await connection.scalar(select(func.count()).select_from(QuizAttempt)
-                                           .where(QuizAttempt.status == "finished"))
+        finished = await connection.scalar(
+            select(func.count()).select_from(QuizAttempt).where(QuizAttempt.status == "finished")
+        )
         rows = await connection.scalar(select(func.count()).select_from(QuizAnswer))
         counted = await connection.scalar(select(func.coalesce(func.sum(QuizAttempt.answered), 0)))
-        per_attempt = (await connection.execute(
-            select(QuizAttempt.answered, func.count(QuizAnswer.id)).outerjoin(
-                QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id).group_by(QuizAttempt.id,
-                                                                              QuizAttempt.answered))).all()
+        per_attempt = (
+            await connection.execute(
+                select(QuizAttempt.answered, func.count(QuizAnswer.id))
+                .outerjoin(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
+                .group_by(QuizAttempt.id, QuizAttempt.answered)
+            )
+        ).all()
     await engine.dispose()
-    return {"finished_attempts": int(finished), "answer_rows": int(rows), "counted": int(counted),
-            "mismatched_attempts": sum(1 for answered, stored in per_attempt if answered != stored)}
+    return {
+        "finished_attempts": int(finished or 0),
+        "answer_rows": int(rows or 0),
+        "counted": int(counted or 0),
+        "mismatched_attempts": sum(1 for answered, stored in per_attempt if answered != stored),
+    }
 
 
 async def _attempts_closed_loop(users: Users) -> dict[str, float]:
@@ -125,15 +165,20 @@ async def _attempts_closed_loop(users: Users) -> dict[str, float]:
     started = time.perf_counter()
     await asyncio.gather(*(one(user_id) for user_id in users.ids))
     elapsed = time.perf_counter() - started
-    return {"seconds": round(elapsed, 2), "updates_per_s": round(len(users.ids) * steps / elapsed, 1),
-            "answers_per_s": round(accepted / elapsed, 1), "answer_presses": delivered, "answers_accepted": accepted,
-            "citizens_timed_out": timed_out}
+    return {
+        "seconds": round(elapsed, 2),
+        "updates_per_s": round(len(users.ids) * steps / elapsed, 1),
+        "answers_per_s": round(accepted / elapsed, 1),
+        "answer_presses": delivered,
+        "answers_accepted": accepted,
+        "citizens_timed_out": timed_out,
+    }
 
 
 class Running:
     """A bot in a process of its own that reports every update it has fully handled; deliver() waits for it."""
 
-    def __init__(self, emulator, stream: asyncio.StreamReader) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, emulator: BotAPIEmulator, stream: asyncio.StreamReader) -> None:
         self.emulator = emulator
         self.done: dict[int, asyncio.Future] = {}
         self.timeouts = 0
@@ -159,15 +204,17 @@ class Running:
 
 
 @asynccontextmanager
-async def running_bot(kind: str, token: str, database_url: str | None = None, bank: Path | None = None):  # type: ignore[no-untyped-def]
+async def running_bot(
+    kind: str, token: str, database_url: str | None = None, bank: Path | None = None
+) -> AsyncIterator[Running]:
     """The emulator here, the bot (`kind`, see bench.harness) in a process of its own, as in production."""
-    from bot.sandbox.emulator import BotAPIEmulator
-
     emulator = BotAPIEmulator(token=token)
     await emulator.start("127.0.0.1", 0)
     try:
-        async with bot_process(emulator, kind, token, database_url, str(bank) if bank else None,
-                               report=True) as process:
+        async with bot_process(
+            emulator, kind, token, database_url, str(bank) if bank else None, report=True
+        ) as process:
+            assert process.stdout is not None  # report=True pipes it
             running = Running(emulator, process.stdout)
             try:
                 yield running
@@ -178,7 +225,7 @@ async def running_bot(kind: str, token: str, database_url: str | None = None, ba
 
 
 class Users:
-    def __init__(self, running: Running, script, count: int, first_id: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, running: Running, script: Script, count: int, first_id: int) -> None:
         self.running = running
         self.ids = list(range(first_id, first_id + count))
         self._scripts = {user_id: script(user_id) for user_id in self.ids}
@@ -196,6 +243,10 @@ class Users:
                     return emulator.press(user_id, message.message_id, button["callback_data"])
         return emulator.send_text(user_id, "/quiz")
 
+    @property
+    def timeouts(self) -> int:
+        return self.running.timeouts
+
     async def step(self, user_id: int) -> float | None:
         """The user's next update, handled: when it was, or None if not in time (for bench.harness's loops)."""
         try:
@@ -207,8 +258,9 @@ class Users:
 
 async def _into_attempts(users: Users) -> None:
     """Untimed: every citizen opens /quiz and starts an attempt, so that what the open loop offers is answers."""
+
     async def one(user_id: int) -> None:
-        for _ in range(2):  # "/quiz", then the start button (see attempt_script)
+        for _ in range(3):  # "/quiz", the rules, then the start button (see attempt_script)
             await users.running.deliver(users.inject(user_id))
 
     await asyncio.gather(*(one(user_id) for user_id in users.ids))
@@ -229,11 +281,13 @@ async def measure(args: argparse.Namespace) -> dict:
             for kind, name, first_id in (("echo-plain", "plain_aiogram_echo", 600_001), ("echo", "echo", 650_001)):
                 async with running_bot(kind, ECHO_TOKEN) as running:
                     with collector_paused():
-                        result[name] = await closed_loop(Users(running, echo_script, args.users, first_id),
-                                                         args.seconds)
+                        result[name] = await closed_loop(
+                            Users(running, echo_script, args.users, first_id), args.seconds
+                        )
             first, second = 700_001, 800_001
-            await _register(database_url, list(range(first, first + args.users))
-                            + list(range(second, second + args.users)))
+            await _register(
+                database_url, list(range(first, first + args.users)) + list(range(second, second + args.users))
+            )
             async with running_bot("bot", TOKEN, database_url, bank) as running:
                 with collector_paused():
                     result["quiz"] = await _attempts_closed_loop(Users(running, attempt_script, args.users, first))
@@ -250,14 +304,19 @@ async def measure(args: argparse.Namespace) -> dict:
     result["double_counted"] = integrity["mismatched_attempts"]
     result["ratio"] = round(result["quiz"]["updates_per_s"] / result["plain_aiogram_echo"]["updates_per_s"], 3)
     result["ratio_same_plumbing"] = round(result["quiz"]["updates_per_s"] / result["echo"]["updates_per_s"], 3)
-    result["goals_met"] = (result["ratio"] >= RATIO_GOAL and result["lost_answers"] == 0
-                           and result["quiz"]["citizens_timed_out"] == 0
-                           and result["double_counted"] == 0 and result["latency"]["p99_ms"] < P99_GOAL_MS)
+    result["goals_met"] = (
+        result["ratio"] >= RATIO_GOAL
+        and result["lost_answers"] == 0
+        and result["quiz"]["citizens_timed_out"] == 0
+        and result["double_counted"] == 0
+        and result["latency"]["p99_ms"] < P99_GOAL_MS
+    )
     return result
 
 
 async def _database(url: str | None, folder: Path):  # type: ignore[no-untyped-def]
     if not url:
+
         async def nothing() -> None:
             return None
 

@@ -8,6 +8,7 @@
 (b) latency: updates offered at a fixed rate (open loop), reply latency p50/p99.
 Prints one JSON line. The citizen bot uses a fresh, migrated temporary SQLite database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.echo_bot import ECHO_TOKEN
 from bench.harness import (
     Action,
     Users,
@@ -30,7 +32,6 @@ from bench.harness import (
     running_bot,
     warm_up,
 )
-from bench.echo_bot import ECHO_TOKEN
 from bot.config import Settings
 from bot.domain.guides.catalogue import Catalogue, load_catalogue
 

@@ -4,14 +4,15 @@ Every folder `bot/locales/<code>/LC_MESSAGES/messages.po` is a language: adding
 one needs no code. Catalogs compile in memory when their .mo is missing or
 older than the .po, so a stale build can never show old text.
 """
+
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -81,7 +82,7 @@ _catalogs: Catalogs | None = None
 
 
 def install(catalogs: Catalogs) -> None:
-    global _catalogs
+    global _catalogs  # noqa: PLW0603 -- one catalogue set per process, installed at start-up
     _catalogs = catalogs
 
 

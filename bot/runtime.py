@@ -1,4 +1,5 @@
 """Settings of the Python process that runs the bot."""
+
 from __future__ import annotations
 
 import gc

@@ -1,4 +1,5 @@
 """Shared fixtures: a migrated database per test (SQLite or PostgreSQL), settings, translations."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT, Settings
+from bot.features import stores
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or ""
 REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -96,7 +98,7 @@ async def uow(settings: Settings):
     from bot.db.uow import UnitOfWork
 
     engine = create_engine(settings.database_url)
-    unit_of_work = UnitOfWork(create_session_factory(engine))
+    unit_of_work = UnitOfWork(create_session_factory(engine), stores())
     yield unit_of_work
     await unit_of_work.close()
     await engine.dispose()

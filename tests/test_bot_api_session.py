@@ -20,24 +20,30 @@ USER = 2001
 
 
 def _markup(*data: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=item, callback_data=item)] for item in data])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=item, callback_data=item)] for item in data]
+    )
 
 
 @pytest.mark.asyncio
 async def test_calls_go_as_json_and_keyboards_still_arrive(emulator: BotAPIEmulator) -> None:
     emulator.add_user(USER, "Lan")
     emulator.send_text(USER, "hi")
-    bot = Bot(TOKEN, session=BotAPISession(api=TelegramAPIServer.from_base(emulator.base_url)),
-              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        TOKEN,
+        session=BotAPISession(api=TelegramAPIServer.from_base(emulator.base_url)),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
     try:
         # parse_mode comes from the bot's defaults, as aiogram's own encoder would send it.
-        sent = await bot.send_message(USER, "Chọn <b>một</b>", reply_markup=_markup("a", "b"),
-                                      disable_notification=False)
-        edited = await bot.edit_message_text("Đã chọn", chat_id=USER, message_id=sent.message_id,
-                                             reply_markup=_markup("c"))
+        sent = await bot.send_message(
+            USER, "Chọn <b>một</b>", reply_markup=_markup("a", "b"), disable_notification=False
+        )
+        edited = await bot.edit_message_text(
+            "Đã chọn", chat_id=USER, message_id=sent.message_id, reply_markup=_markup("c")
+        )
         with pytest.raises(TelegramBadRequest, match="message is not modified"):
-            await bot.edit_message_text("Đã chọn", chat_id=USER, message_id=sent.message_id,
-                                        reply_markup=_markup("c"))
+            await bot.edit_message_text("Đã chọn", chat_id=USER, message_id=sent.message_id, reply_markup=_markup("c"))
     finally:
         await bot.session.close()
 
@@ -57,8 +63,9 @@ async def test_files_still_go_as_a_form(emulator: BotAPIEmulator) -> None:
     emulator.send_text(USER, "hi")
     bot = Bot(TOKEN, session=BotAPISession(api=TelegramAPIServer.from_base(emulator.base_url)))
     try:
-        sent = await bot.send_document(USER, BufferedInputFile(b"a,b\n1,2\n", filename="results.csv"),
-                                       caption="Kết quả")
+        sent = await bot.send_document(
+            USER, BufferedInputFile(b"a,b\n1,2\n", filename="results.csv"), caption="Kết quả"
+        )
     finally:
         await bot.session.close()
 
@@ -69,8 +76,10 @@ async def test_files_still_go_as_a_form(emulator: BotAPIEmulator) -> None:
 
 def test_only_keyboards_are_dropped() -> None:
     message = {"message_id": 1, "text": "x", "reply_markup": {"inline_keyboard": []}}
-    updates = [{"update_id": 1, "callback_query": {"id": "1", "data": "d", "message": dict(message)}},
-               {"update_id": 2, "message": {"message_id": 2, "text": "y"}}]
+    updates = [
+        {"update_id": 1, "callback_query": {"id": "1", "data": "d", "message": dict(message)}},
+        {"update_id": 2, "message": {"message_id": 2, "text": "y"}},
+    ]
     drop_echoed_keyboards(message)
     drop_echoed_keyboards(updates)
     drop_echoed_keyboards(True)

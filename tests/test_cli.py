@@ -1,4 +1,5 @@
 """The command line, run as a real process."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,9 @@ from bot.config import ROOT
 
 def run(settings, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": settings.database_url, "BOT_TOKEN": ""}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+    )
 
 
 def test_help_lists_every_command(settings):

@@ -1,4 +1,5 @@
 """Database engine behaviour that the rest of the bot relies on."""
+
 from __future__ import annotations
 
 import asyncpg
@@ -21,7 +22,9 @@ async def test_connections_dropped_by_the_server_cost_no_update(database_url):
         try:
             dropped = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = $1 AND pid <> pg_backend_pid()", url.database)
+                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                url.database,
+            )
         finally:
             await admin.close()
         async with factory() as session:

@@ -1,4 +1,5 @@
 """Funnel events for a scripted set of citizens, the abandoned sweep, and `guides stats`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ from bot.domain.guides import service
 from bot.domain.guides.catalogue import load_catalogue
 from bot.domain.guides.service import Move
 from bot.domain.guides.stats import guide_funnels
+from bot.features import stores
 
 CATALOGUE = load_catalogue(ROOT / "procedures")[0]
 GUIDE = CATALOGUE.guides["vneid-level2-activation"]
@@ -28,8 +30,9 @@ async def _citizen(uow, number: int, language: str = "vi"):
     return user
 
 
-async def _walk(uow, user, guide, steps: int, stuck_at: int | None = None, finish: bool = False,
-                helpful: bool | None = None) -> None:
+async def _walk(
+    uow, user, guide, steps: int, stuck_at: int | None = None, finish: bool = False, helpful: bool | None = None
+) -> None:
     await service.open_guide(uow, user, "vi", guide)
     for shown in range(steps):
         assert await service.move(uow, user, "vi", guide, guide.version, shown, Move.next)
@@ -84,16 +87,16 @@ async def test_concurrent_sweeps_record_each_abandoned_walk_once(settings):
 
     engine = create_engine(settings.database_url)
     factory = create_session_factory(engine)
-    setup = UnitOfWork(factory)
+    setup = UnitOfWork(factory, stores())
     for number in range(5):
         await _walk(setup, await _citizen(setup, number), GUIDE, 1)
     await setup.close()
     later = utcnow() + timedelta(hours=2)
-    sweepers = [UnitOfWork(factory) for _ in range(3)]
+    sweepers = [UnitOfWork(factory, stores()) for _ in range(3)]
     counts = await asyncio.gather(*(service.mark_abandoned(uow, timedelta(hours=1), now=later) for uow in sweepers))
     for uow in sweepers:
         await uow.close()
-    check = UnitOfWork(factory)
+    check = UnitOfWork(factory, stores())
     funnels = {funnel.guide_id: funnel for funnel in await guide_funnels(check, STEPS, timedelta(hours=1))}
     await check.close()
     await engine.dispose()
@@ -115,12 +118,13 @@ async def test_events_carry_unit_and_language(uow):
 
 def test_guides_stats_command_prints_the_funnel(settings):
     env = {**os.environ, "DATABASE_URL": settings.database_url, "BOT_TOKEN": ""}
-    result = subprocess.run([sys.executable, "-m", "bot", "guides", "stats"], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "guides", "stats"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert GUIDE.id in result.stdout
-    assert "opened 0  done 0  👍 0  👎 0" in result.stdout
-    assert f"step {len(GUIDE.steps):>2}: reached" in result.stdout
+    assert "đã mở 0 · hoàn thành 0 · 👍 0 · 👎 0" in result.stdout  # in DEFAULT_LOCALE
+    assert f"bước {len(GUIDE.steps)}: đến" in result.stdout
 
 
 async def test_the_abandoned_sweep_runs_while_the_bot_runs_and_stops_with_it(sandbox):

@@ -1,9 +1,11 @@
 """Every message is translated in every shipped language; the template is current; catalogs compile."""
+
 from __future__ import annotations
 
 import io
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -59,9 +61,29 @@ def _placeholders(text: str) -> set[str]:
 
 def test_template_is_not_stale(tmp_path: Path):
     fresh = tmp_path / "fresh.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_",
-                    "-k", "gettext", "-k", "ngettext:1,2", "--no-location", "-o", str(fresh), "bot"],
-                   check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "gettext",
+            "-k",
+            "ngettext:1,2",
+            "--no-location",
+            "-o",
+            str(fresh),
+            "bot",
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     extracted = {message.id for message in _read(fresh) if message.id}
     committed = {message.id for message in _read(LOCALES / "messages.pot") if message.id}
     assert extracted == committed, "run `make i18n-update` and translate the new messages"
@@ -89,12 +111,16 @@ def test_a_new_language_needs_only_a_catalog(tmp_path: Path):
 
 
 def test_numbers_and_dates_follow_the_locale():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    moment = datetime(2023, 9, 30, 17, 30, tzinfo=timezone.utc)  # 00:30 next day in Hanoi
+    moment = datetime(2023, 9, 30, 17, 30, tzinfo=UTC)  # 00:30 next day in Hanoi
     with i18n.use_locale("vi"):
         assert i18n.format_number(21217) == "21.217"
-        assert "1 thg 10, 2023" in i18n.format_date(moment) or "01/10/2023" in i18n.format_date(moment, "short") or "1/10/23" in i18n.format_date(moment, "short")
+        assert (
+            "1 thg 10, 2023" in i18n.format_date(moment)
+            or "01/10/2023" in i18n.format_date(moment, "short")
+            or "1/10/23" in i18n.format_date(moment, "short")
+        )
     with i18n.use_locale("en"):
         assert i18n.format_number(21217) == "21,217"
         assert i18n.format_date(moment) == "Oct 1, 2023"

@@ -1,4 +1,5 @@
 """Every migration goes up, down and up again."""
+
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory

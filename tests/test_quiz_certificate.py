@@ -1,4 +1,5 @@
 """The certificate image: Vietnamese and Thai script drawn with fonts that have them, lines kept on the page."""
+
 from __future__ import annotations
 
 import io
@@ -9,8 +10,14 @@ from bot.domain.quiz.certificate import SIZE, CertificateText, _wrap, _Writer, r
 
 
 def _certificate(heading: str, name: str = "Nguyễn Thị Hồng Nhung") -> CertificateText:
-    return CertificateText(heading=heading, awarded_to="มอบให้แก่", name=name, contest="Tìm hiểu về chuyển đổi số",
-                           score="คะแนน: 18/20", date="30 กันยายน 2566")
+    return CertificateText(
+        heading=heading,
+        awarded_to="มอบให้แก่",
+        name=name,
+        contest="Tìm hiểu về chuyển đổi số",
+        score="คะแนน: 18/20",
+        date="30 กันยายน 2566",
+    )
 
 
 def test_thai_letters_are_drawn_as_themselves():
@@ -23,7 +30,9 @@ def test_thai_letters_are_drawn_as_themselves():
 
 
 def test_vietnamese_diacritics_are_drawn_as_themselves():
-    assert render(_certificate("Chứng nhận", name="Nguyễn Văn An")) != render(_certificate("Chứng nhận", name="Nguyen Van An"))
+    assert render(_certificate("Chứng nhận", name="Nguyễn Văn An")) != render(
+        _certificate("Chứng nhận", name="Nguyen Van An")
+    )
 
 
 def test_long_lines_wrap_inside_the_page_in_either_script():
@@ -36,5 +45,6 @@ def test_long_lines_wrap_inside_the_page_in_either_script():
         assert all(writer.width(line) <= 600 for line in lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     # A Thai break never leaves a vowel or tone mark at the start of a line.
-    assert all(not ("\u0e31" <= line[0] <= "\u0e3a" or "\u0e47" <= line[0] <= "\u0e4e")
-               for line in _wrap(writer, thai, 600))
+    assert all(
+        not ("\u0e31" <= line[0] <= "\u0e3a" or "\u0e47" <= line[0] <= "\u0e4e") for line in _wrap(writer, thai, 600)
+    )

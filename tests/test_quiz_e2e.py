@@ -1,4 +1,5 @@
 """The quiz end to end through the Bot API emulator: register → attempt → prediction → result → certificate."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from bot.config import ROOT
 from bot.db.quiz import QuizAnswer, QuizAttempt, QuizParticipant
 from bot.domain.units import import_units
+from bot.features import stores
 from tests.quiz_support import contest_yaml, make_bank
 
 
@@ -23,7 +25,7 @@ def settings(settings, tmp_path):
 async def _import_units(sandbox) -> None:
     from bot.db.uow import UnitOfWork
 
-    uow = UnitOfWork(sandbox.app.dispatcher["session_factory"])
+    uow = UnitOfWork(sandbox.app.dispatcher["session_factory"], stores())
     await import_units(uow, (ROOT / "data" / "units" / "backan-2023.csv").read_text(encoding="utf-8"))
     await uow.close()
 
@@ -37,13 +39,20 @@ async def _register(sandbox, citizen, name="Nguyễn Thị Lan", payload="unit_b
     await citizen.start(payload=payload)
     await citizen.send("/quiz")
     await citizen.press("✅ I agree")
+    await citizen.send("1990")  # the birth year first: nobody too young gives a name or phone
     await citizen.send(name)
     return await citizen.share_contact("+84912345678")
 
 
 async def _finish_registration(citizen):
-    await citizen.send("1990")
     return await citizen.press("Residents")
+
+
+async def _start_contest(citizen):
+    """From the registration summary: the rules first, then the timer starts."""
+    replies = await citizen.press("▶️ Start the contest")
+    assert "Before you start" in replies[-1].text, replies[-1].describe()
+    return await citizen.press("▶️ Start now")
 
 
 def _answer_buttons(message):
@@ -54,14 +63,14 @@ async def test_register_take_contest_predict_and_get_result_rank_and_certificate
     await _import_units(sandbox)
     citizen = sandbox.citizen(language_code="en")
     replies = await _register(sandbox, citizen)
-    assert "born" in replies[-1].text
+    assert "group" in replies[-1].text
     replies = await _finish_registration(citizen)
     summary = replies[-1]
     assert "Nguyễn Thị Lan" in summary.text and "Đức Xuân" in summary.text  # unit prefilled from the deep link
     participant = await _scalar(sandbox, select(QuizParticipant))
     assert participant.phone == "+84912345678" and participant.consent_at is not None
 
-    replies = await citizen.press("▶️ Start the contest")
+    replies = await _start_contest(citizen)
     question = replies[-1]
     assert re.search(r"Question 1/3 · \d+:\d\d left", question.text)
     for number in range(1, 4):
@@ -97,6 +106,7 @@ async def test_someone_elses_contact_is_refused(sandbox):
     await citizen.start()
     await citizen.send("/quiz")
     await citizen.press("✅ I agree")
+    await citizen.send("1985")
     await citizen.send("Trần Văn Bình")
     replies = await citizen.share_contact("+84900000001", own=False)
     assert "someone else's" in replies[-1].text
@@ -109,7 +119,7 @@ async def test_integrity_double_tap_stale_foreign_and_forged_presses_change_noth
     citizen = sandbox.citizen(language_code="en")
     await _register(sandbox, citizen, payload=None)
     await _finish_registration(citizen)
-    await citizen.press("▶️ Start the contest")
+    await _start_contest(citizen)
     first = citizen.last
     data = _answer_buttons(first)[0]["callback_data"]
     await citizen.press_data(data, first)
@@ -151,7 +161,7 @@ async def test_attempt_resumes_after_the_bot_is_killed_with_the_time_really_left
     citizen = sandbox.citizen(language_code="en")
     await _register(sandbox, citizen, payload=None)
     await _finish_registration(citizen)
-    await citizen.press("▶️ Start the contest")
+    await _start_contest(citizen)
     await citizen.press(_answer_buttons(citizen.last)[0]["text"], citizen.last)
     before = citizen.last
     await sandbox.kill_bot()
@@ -175,7 +185,7 @@ async def test_deadline_closes_an_idle_attempt_and_tells_the_citizen(sandbox):
     citizen = sandbox.citizen(language_code="en")
     await _register(sandbox, citizen, payload=None)
     await _finish_registration(citizen)
-    await citizen.press("▶️ Start the contest")
+    await _start_contest(citizen)
     question = citizen.last
     await citizen.press(_answer_buttons(question)[0]["text"], question)
     async with _session(sandbox.settings) as session:
@@ -207,7 +217,7 @@ async def test_practice_needs_no_registration_and_explains_each_answer(sandbox):
 
 
 async def _take_attempt(citizen, prediction="900"):
-    await citizen.press("▶️ Start the contest")
+    await _start_contest(citizen)
     for _ in range(3):
         await citizen.press(_answer_buttons(citizen.last)[0]["text"], citizen.last)
     return await citizen.send(prediction)
@@ -237,7 +247,7 @@ async def test_buttons_of_a_finished_attempt_are_refused_and_details_lock(sandbo
     citizen = sandbox.citizen(language_code="en")
     await _register(sandbox, citizen, payload=None)
     await _finish_registration(citizen)
-    await citizen.press("▶️ Start the contest")
+    await _start_contest(citizen)
     old = citizen.last
     old_data = _answer_buttons(old)[0]["callback_data"]
     for _ in range(3):
@@ -245,7 +255,7 @@ async def test_buttons_of_a_finished_attempt_are_refused_and_details_lock(sandbo
     await citizen.send("1000")
     replies = await citizen.send("/quiz")
     assert "✏️ Edit my details" not in [b["text"] for b in replies[-1].buttons]  # locked after the first attempt
-    await citizen.press("▶️ Start the contest")
+    await _start_contest(citizen)
     assert "Question 1/3" in citizen.last.text
     await citizen.press_data(old_data, old)
     assert citizen.toasts[-1] == "This question is closed. Please use the newest message."

@@ -1,26 +1,32 @@
 """Ranking is a pure function: properties hold for any set of attempts, ties at every level included."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from bot.domain.quiz.ranking import Entry, GroupStat, counted_attempts, rank_groups, rank_individuals
 
-BASE = datetime(2023, 9, 10, tzinfo=timezone.utc)
+BASE = datetime(2023, 9, 10, tzinfo=UTC)
 
 # Small value ranges force ties on every level.
-entries = st.lists(st.builds(
-    Entry,
-    user_id=st.integers(1, 12),
-    attempt_id=st.integers(1, 10_000),
-    score=st.integers(0, 3),
-    duration_ms=st.sampled_from([1000, 2000]),
-    submitted_at=st.sampled_from([BASE, BASE + timedelta(seconds=1)]),
-    prediction=st.one_of(st.none(), st.integers(0, 6)),
-    name=st.one_of(st.none(), st.just("Lan")),
-), max_size=40, unique_by=lambda entry: entry.attempt_id)
+entries = st.lists(
+    st.builds(
+        Entry,
+        user_id=st.integers(1, 12),
+        attempt_id=st.integers(1, 10_000),
+        score=st.integers(0, 3),
+        duration_ms=st.sampled_from([1000, 2000]),
+        submitted_at=st.sampled_from([BASE, BASE + timedelta(seconds=1)]),
+        prediction=st.one_of(st.none(), st.integers(0, 6)),
+        name=st.one_of(st.none(), st.just("Lan")),
+    ),
+    max_size=40,
+    unique_by=lambda entry: entry.attempt_id,
+)
 
 
 def _key(ranked, entrants):
@@ -67,8 +73,7 @@ def test_missing_prediction_ranks_after_any_prediction_on_equal_score(items, ent
 @given(entries)
 def test_anonymised_people_keep_their_place(items):
     named = rank_individuals(items, 5)
-    anonymous = rank_individuals([Entry(**{**{f: getattr(e, f) for f in e.__slots__}, "name": None})
-                                  for e in items], 5)
+    anonymous = rank_individuals([Entry(**{**{f: getattr(e, f) for f in e.__slots__}, "name": None}) for e in items], 5)
     assert [(r.position, r.entry.user_id) for r in named] == [(r.position, r.entry.user_id) for r in anonymous]
 
 
@@ -85,12 +90,24 @@ def test_prize_tiers_follow_positions(items, counts):
 
 def test_worked_example_score_then_prediction_then_duration_then_time():
     e = lambda uid, score, pred, dur, sec: Entry(uid, uid, score, dur, BASE + timedelta(seconds=sec), pred)  # noqa: E731
-    ranked = rank_individuals([
-        e(1, 18, 100, 900, 5), e(2, 19, None, 999, 9), e(3, 18, 102, 800, 1), e(4, 18, 100, 900, 3),
-        e(5, 18, 100, 900, 3),
-    ], entrants=101, tiers=[("first", 1), ("second", 2)])
+    ranked = rank_individuals(
+        [
+            e(1, 18, 100, 900, 5),
+            e(2, 19, None, 999, 9),
+            e(3, 18, 102, 800, 1),
+            e(4, 18, 100, 900, 3),
+            e(5, 18, 100, 900, 3),
+        ],
+        entrants=101,
+        tiers=[("first", 1), ("second", 2)],
+    )
     assert [(r.entry.user_id, r.position, r.prize) for r in ranked] == [
-        (2, 1, "first"), (3, 2, "second"), (4, 3, "second"), (5, 3, "second"), (1, 5, None)]
+        (2, 1, "first"),
+        (3, 2, "second"),
+        (4, 3, "second"),
+        (5, 3, "second"),
+        (1, 5, None),
+    ]
     # equal distance (1 either side), so the shorter attempt goes first; 4 and 5 tie fully and share a prize
 
 

@@ -1,4 +1,5 @@
 """Attempts at the service level: every answer exactly once, one open attempt, deadlines, eligibility."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +16,7 @@ from bot.domain.clock import utcnow
 from bot.domain.quiz import registration, service
 from bot.domain.quiz.schema import load_quiz_bank
 from bot.domain.quiz.service import Outcome, Refusal
+from bot.features import stores
 from tests.quiz_support import contest_yaml, make_bank
 
 
@@ -29,13 +31,14 @@ async def world(settings, tmp_path):
 
 
 async def _citizen(factory, number: int, birth_year: int = 1990) -> int:
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     async with uow:
         user = await uow.users.add("telegram", str(number), str(number), utcnow(), None)
         await uow.commit()
     await registration.consent(uow, user.id)
-    await registration.save(uow, user.id, full_name="Lò Văn Cường", phone="+84911111111", birth_year=birth_year,
-                            group_id="citizens")
+    await registration.save(
+        uow, user.id, full_name="Lò Văn Cường", phone="+84911111111", birth_year=birth_year, group_id="citizens"
+    )
     await uow.close()
     return user.id
 
@@ -48,7 +51,7 @@ async def _count(factory, model=QuizAnswer) -> int:
 async def test_an_answer_counts_once_even_when_pressed_twice(world):
     bank, factory = world
     user_id = await _citizen(factory, 1)
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     started = await service.start(uow, bank, bank.contests["open-now"], user_id, rng=random.Random(1))
     attempt = started.attempt
     first = await service.answer(uow, bank, user_id, attempt.id, 0, 0)
@@ -65,7 +68,7 @@ async def test_answers_count_the_same_when_this_process_has_not_seen_the_attempt
     """After a restart the drawn questions are not known in memory: the answer is read, checked and counted."""
     bank, factory = world
     user_id = await _citizen(factory, 3)
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     attempt = (await service.start(uow, bank, bank.contests["open-now"], user_id, rng=random.Random(2))).attempt
     known = await service.answer(uow, bank, user_id, attempt.id, 0, 0)
     DRAWN.clear()  # as in a new process
@@ -83,11 +86,12 @@ async def test_answers_count_the_same_when_this_process_has_not_seen_the_attempt
 async def test_concurrent_presses_of_one_question_store_exactly_one_answer(world):
     bank, factory = world
     user_id = await _citizen(factory, 2)
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     attempt = (await service.start(uow, bank, bank.contests["open-now"], user_id)).attempt
-    uows = [UnitOfWork(factory) for _ in range(8)]
-    results = await asyncio.gather(*(service.answer(u, bank, user_id, attempt.id, 0, i % 3)
-                                     for i, u in enumerate(uows)))
+    uows = [UnitOfWork(factory, stores()) for _ in range(8)]
+    results = await asyncio.gather(
+        *(service.answer(u, bank, user_id, attempt.id, 0, i % 3) for i, u in enumerate(uows))
+    )
     for u in uows:
         await u.close()
     outcomes = [r.outcome for r in results]
@@ -100,7 +104,7 @@ async def test_concurrent_presses_of_one_question_store_exactly_one_answer(world
 async def test_concurrent_starts_give_one_open_attempt(world):
     bank, factory = world
     user_id = await _citizen(factory, 3)
-    uows = [UnitOfWork(factory) for _ in range(5)]
+    uows = [UnitOfWork(factory, stores()) for _ in range(5)]
     started = await asyncio.gather(*(service.start(u, bank, bank.contests["open-now"], user_id) for u in uows))
     for u in uows:
         await u.close()
@@ -111,11 +115,12 @@ async def test_concurrent_starts_give_one_open_attempt(world):
 async def test_deadline_refuses_late_answers_and_closes_once(world):
     bank, factory = world
     user_id = await _citizen(factory, 4)
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     now = utcnow()
     attempt = (await service.start(uow, bank, bank.contests["open-now"], user_id, now=now)).attempt
-    assert (await service.answer(uow, bank, user_id, attempt.id, 0, 0, now=now + timedelta(minutes=1))).outcome \
-        is Outcome.accepted
+    assert (
+        await service.answer(uow, bank, user_id, attempt.id, 0, 0, now=now + timedelta(minutes=1))
+    ).outcome is Outcome.accepted
     late = now + timedelta(minutes=11)
     assert await service.close_expired(uow, now=now + timedelta(minutes=5)) == []
     closed = await service.close_expired(uow, now=late)
@@ -131,7 +136,7 @@ async def test_deadline_refuses_late_answers_and_closes_once(world):
 async def test_eligibility_attempt_limit_and_window(world):
     bank, factory = world
     contest = bank.contests["open-now"]
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     young = await _citizen(factory, 5, birth_year=utcnow().year - 10)
     assert (await service.start(uow, bank, contest, young)).refusal is Refusal.too_young
     adult = await _citizen(factory, 6)
@@ -142,8 +147,7 @@ async def test_eligibility_attempt_limit_and_window(world):
         assert (await service.predict(uow, bank, adult, 100)).status == "finished"
     assert (await service.start(uow, bank, contest, adult)).refusal is Refusal.no_attempts_left
     later = contest.window.end + timedelta(seconds=1)
-    assert (await service.start(uow, bank, contest, await _citizen(factory, 7), now=later)).refusal \
-        is Refusal.not_open
+    assert (await service.start(uow, bank, contest, await _citizen(factory, 7), now=later)).refusal is Refusal.not_open
     board = await service.leaderboard(uow, contest, adult)
     assert board.entrants == 1 and board.mine.entry.user_id == adult
     await uow.close()
@@ -151,7 +155,7 @@ async def test_eligibility_attempt_limit_and_window(world):
 
 async def test_details_lock_after_the_first_contest_attempt_and_forget_keeps_scores(world):
     bank, factory = world
-    uow = UnitOfWork(factory)
+    uow = UnitOfWork(factory, stores())
     user_id = await _citizen(factory, 8)
     await registration.save(uow, user_id, full_name="Hoàng Thị Mai")
     attempt = (await service.start(uow, bank, bank.contests["open-now"], user_id)).attempt
@@ -173,25 +177,3 @@ def test_registration_input_validation():
     assert registration.parse_birth_year("90", now) is None
     assert registration.parse_birth_year(str(now.year + 1), now) is None
     assert registration.clean_phone("+84 912 345 678") == "+84912345678"
-
-
-async def test_results_export_lists_the_ranking_with_prizes(world, tmp_path):
-    from openpyxl import load_workbook
-
-    from bot.domain.quiz.export import export_results
-
-    bank, factory = world
-    contest = bank.contests["open-now"]
-    uow = UnitOfWork(factory)
-    for number, prediction in ((11, 5), (12, 2)):
-        user_id = await _citizen(factory, number)
-        attempt = (await service.start(uow, bank, contest, user_id)).attempt
-        for position in range(attempt.total):
-            await service.answer(uow, bank, user_id, attempt.id, position, 0)
-        await service.predict(uow, bank, user_id, prediction)
-    out = tmp_path / "results.xlsx"
-    assert await export_results(uow, contest, out) == 2
-    await uow.close()
-    rows = list(load_workbook(out, read_only=True)["individuals"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("rank", "prize", "name")
-    assert [row[0] for row in rows[1:]] == [1, 2] and rows[1][1] == "first" and rows[1][2] == "Lò Văn Cường"

@@ -1,4 +1,5 @@
 """Staff commands: roles decide, and a refusal changes nothing."""
+
 from __future__ import annotations
 
 from bot.domain import roles

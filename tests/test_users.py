@@ -1,5 +1,8 @@
 """Citizens' records: creation, deep links, and the short-lived cache in front of them."""
+
 from __future__ import annotations
+
+from datetime import UTC
 
 from bot.domain import users
 from bot.domain.users import RecentUsers
@@ -32,12 +35,12 @@ async def test_entries_expire(uow):
 
 
 def test_the_cache_is_bounded():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot.domain.records import UserRecord
 
     recent = RecentUsers(size=2)
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     for number in range(3):
         recent.put(UserRecord(number, "telegram", str(number), str(number), None, None, "active", moment, moment, None))
     assert recent.get("telegram", "0") is None and recent.get("telegram", "2") is not None

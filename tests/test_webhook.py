@@ -1,4 +1,5 @@
 """Webhook mode: updates posted by Telegram are handled before the 200, and only with the secret."""
+
 from __future__ import annotations
 
 import aiohttp
@@ -15,8 +16,9 @@ SECRET = "webhook-secret-42"
 async def webhook(settings):
     emulator = BotAPIEmulator(token=TOKEN)
     await emulator.start()
-    app = build_application(settings.model_copy(update={
-        "bot_token": TOKEN, "bot_api_url": emulator.base_url, "webhook_secret": SECRET}))
+    app = build_application(
+        settings.model_copy(update={"bot_token": TOKEN, "bot_api_url": emulator.base_url, "webhook_secret": SECRET})
+    )
     runner = await app.start_webhook_server("127.0.0.1", 0)
     port = runner.addresses[0][1]
     try:
@@ -29,9 +31,8 @@ async def webhook(settings):
 
 async def _post(url: str, update: dict, secret: str | None) -> int:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, json=update, headers=headers) as response:
-            return response.status
+    async with aiohttp.ClientSession() as session, session.post(url, json=update, headers=headers) as response:
+        return response.status
 
 
 async def test_posted_update_is_answered_before_the_response(webhook):

@@ -6,15 +6,16 @@
 
 A lock file keeps concurrent runs from overwriting each other's work.
 """
+
 from __future__ import annotations
 
 import fcntl
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from babel.messages.pofile import read_po, write_po
 
@@ -36,13 +37,48 @@ def catalogs() -> list[Path]:
 
 def update() -> None:
     with locked():
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                        "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "--no-location", "--sort-output",
-                        "-o", str(TEMPLATE), "bot"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_",
+                "-k",
+                "gettext",
+                "-k",
+                "ngettext:1,2",
+                "--no-location",
+                "--sort-output",
+                "-o",
+                str(TEMPLATE),
+                "bot",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
         for po in catalogs():
-            subprocess.run([sys.executable, "-m", "babel.messages.frontend", "update", "-i", str(TEMPLATE),
-                            "-o", str(po), "-l", po.parent.parent.name, "--no-fuzzy-matching",
-                            "--ignore-obsolete"], check=True, cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "babel.messages.frontend",
+                    "update",
+                    "-i",
+                    str(TEMPLATE),
+                    "-o",
+                    str(po),
+                    "-l",
+                    po.parent.parent.name,
+                    "--no-fuzzy-matching",
+                    "--ignore-obsolete",
+                ],
+                check=True,
+                cwd=ROOT,
+            )
 
 
 def fill(language: str, mapping_file: Path) -> None:

@@ -4,6 +4,7 @@ SQLite runs in WAL mode and every transaction starts with BEGIN IMMEDIATE: a
 deferred BEGIN lets two writers read the same row and one of them lose its
 update, or fail later with "database is locked".
 """
+
 from __future__ import annotations
 
 from sqlalchemy import event, exc, make_url
@@ -21,12 +22,17 @@ except ImportError:  # 2.0
 # closed again under bursts) answers waited for new connections and p99 went past 300 ms; with 30 it stayed
 # near 200 ms. Several processes share the server's max_connections (100 by default).
 DEFAULT_POOL_SIZE = 30
+# Seconds a statement waits for a pooled connection before failing (SQLAlchemy's default). The bot handles
+# at most DATABASE_POOL_SIZE updates at once (Settings.concurrent_updates), so updates do not wait here.
+DEFAULT_POOL_TIMEOUT = 30.0
 
 
-def create_engine(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
+def create_engine(
+    database_url: str, pool_size: int = DEFAULT_POOL_SIZE, pool_timeout: float = DEFAULT_POOL_TIMEOUT
+) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        return _sqlite_engine(database_url)
-    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=10)
+        return _sqlite_engine(database_url, pool_timeout)
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_timeout=pool_timeout)
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg":
         _ping_on_checkout(engine)
     return engine
@@ -53,13 +59,18 @@ def _ping_on_checkout(engine: AsyncEngine) -> None:
 SQLITE_BUSY_SECONDS = 5
 
 
-def _sqlite_engine(database_url: str) -> AsyncEngine:
+def _sqlite_engine(database_url: str, pool_timeout: float = DEFAULT_POOL_TIMEOUT) -> AsyncEngine:
     _ensure_sqlite_folder(database_url)
     path = make_url(database_url).database or ":memory:"
     # One connection, used from the event loop's thread: transactions queue in asyncio
     # instead of contending for SQLite's lock (see bot.db.sqlite_inline).
-    engine = create_async_engine(database_url, async_creator=inline_creator(path, SQLITE_BUSY_SECONDS),
-                                 pool_size=1, max_overflow=0)
+    engine = create_async_engine(
+        database_url,
+        async_creator=inline_creator(path, SQLITE_BUSY_SECONDS),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

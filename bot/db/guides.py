@@ -1,14 +1,27 @@
 """Tables and repository for guide progress and guide funnel events."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, bindparam, func, insert,
-                        select, update)
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.core import run
+from bot.db.core import rowcount, run, table
 from bot.db.models import Base, BigId, User
 from bot.domain.guides.records import AbandonedRow, EventKind, GuideProgress, ProgressStatus
 
@@ -21,7 +34,9 @@ class GuideProgressRow(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", name="fk_guide_progress_user", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", name="fk_guide_progress_user", ondelete="CASCADE")
+    )
     guide_id: Mapped[str] = mapped_column(String(64))
     step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Ticked checklist items as comma-separated indexes: tiny, and portable across databases.
@@ -56,27 +71,45 @@ def _ticked_text(ticked: frozenset[int]) -> str:
 
 # Hot paths run statements built once, on the tables rather than the mapped classes: no ORM layer, and
 # SQLAlchemy finds their compiled form by a cache key it computes only once per statement.
-_PROGRESS = GuideProgressRow.__table__
-_EVENTS = GuideEventRow.__table__
-_PROGRESS_COLUMNS = (_PROGRESS.c.user_id, _PROGRESS.c.guide_id, _PROGRESS.c.step, _PROGRESS.c.ticked,
-                     _PROGRESS.c.version, _PROGRESS.c.status, _PROGRESS.c.updated_at)
-_SELECT_PROGRESS = select(*_PROGRESS_COLUMNS).where(_PROGRESS.c.user_id == bindparam("key_user"),
-                                                    _PROGRESS.c.guide_id == bindparam("key_guide"))
-_LATEST_UNFINISHED = (select(*_PROGRESS_COLUMNS)
-                      .where(_PROGRESS.c.user_id == bindparam("key_user"),
-                             _PROGRESS.c.status != ProgressStatus.done.value)
-                      .order_by(_PROGRESS.c.updated_at.desc(), _PROGRESS.c.id.desc()).limit(1))
+_PROGRESS = table(GuideProgressRow)
+_EVENTS = table(GuideEventRow)
+_PROGRESS_COLUMNS = (
+    _PROGRESS.c.user_id,
+    _PROGRESS.c.guide_id,
+    _PROGRESS.c.step,
+    _PROGRESS.c.ticked,
+    _PROGRESS.c.version,
+    _PROGRESS.c.status,
+    _PROGRESS.c.updated_at,
+)
+_SELECT_PROGRESS = select(*_PROGRESS_COLUMNS).where(
+    _PROGRESS.c.user_id == bindparam("key_user"), _PROGRESS.c.guide_id == bindparam("key_guide")
+)
+_LATEST_UNFINISHED = (
+    select(*_PROGRESS_COLUMNS)
+    .where(_PROGRESS.c.user_id == bindparam("key_user"), _PROGRESS.c.status != ProgressStatus.done.value)
+    .order_by(_PROGRESS.c.updated_at.desc(), _PROGRESS.c.id.desc())
+    .limit(1)
+)
 # The SET clause comes from the parameters given: step, ticked, version, status, updated_at.
-_UPDATE_PROGRESS = update(_PROGRESS).where(_PROGRESS.c.user_id == bindparam("key_user"),
-                                           _PROGRESS.c.guide_id == bindparam("key_guide"))
+_UPDATE_PROGRESS = update(_PROGRESS).where(
+    _PROGRESS.c.user_id == bindparam("key_user"), _PROGRESS.c.guide_id == bindparam("key_guide")
+)
 _INSERT_PROGRESS = insert(_PROGRESS)
 _INSERT_EVENT = insert(_EVENTS)
 
 
 def _progress(row) -> GuideProgress:  # type: ignore[no-untyped-def]
     ticked = frozenset(int(part) for part in row.ticked.split(",") if part)
-    return GuideProgress(user_id=row.user_id, guide_id=row.guide_id, step=row.step, ticked=ticked,
-                         version=row.version, status=ProgressStatus(row.status), updated_at=row.updated_at)
+    return GuideProgress(
+        user_id=row.user_id,
+        guide_id=row.guide_id,
+        step=row.step,
+        ticked=ticked,
+        version=row.version,
+        status=ProgressStatus(row.status),
+        updated_at=row.updated_at,
+    )
 
 
 class GuideRepository:
@@ -94,19 +127,48 @@ class GuideRepository:
         return _progress(row) if row else None
 
     async def save(self, progress: GuideProgress, now: datetime) -> None:
-        values = {"step": progress.step, "ticked": _ticked_text(progress.ticked), "version": progress.version,
-                  "status": progress.status.value, "updated_at": now}
-        result = await run(self._session, _UPDATE_PROGRESS,
-                           {"key_user": progress.user_id, "key_guide": progress.guide_id, **values})
-        if not result.rowcount:
-            await run(self._session, _INSERT_PROGRESS,
-                      {"user_id": progress.user_id, "guide_id": progress.guide_id, "started_at": now, **values})
+        values = {
+            "step": progress.step,
+            "ticked": _ticked_text(progress.ticked),
+            "version": progress.version,
+            "status": progress.status.value,
+            "updated_at": now,
+        }
+        result = await run(
+            self._session, _UPDATE_PROGRESS, {"key_user": progress.user_id, "key_guide": progress.guide_id, **values}
+        )
+        if not rowcount(result):
+            await run(
+                self._session,
+                _INSERT_PROGRESS,
+                {"user_id": progress.user_id, "guide_id": progress.guide_id, "started_at": now, **values},
+            )
 
-    async def record(self, user_id: int, unit_code: str | None, language: str | None, guide_id: str,
-                     kind: EventKind, now: datetime, step: int | None = None, detail: str | None = None) -> None:
-        await run(self._session, _INSERT_EVENT, {
-            "at": now, "user_id": user_id, "unit_code": unit_code, "language": language, "guide_id": guide_id,
-            "kind": kind.value, "step": step, "detail": detail})
+    async def record(
+        self,
+        user_id: int,
+        unit_code: str | None,
+        language: str | None,
+        guide_id: str,
+        kind: EventKind,
+        now: datetime,
+        step: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        await run(
+            self._session,
+            _INSERT_EVENT,
+            {
+                "at": now,
+                "user_id": user_id,
+                "unit_code": unit_code,
+                "language": language,
+                "guide_id": guide_id,
+                "kind": kind.value,
+                "step": step,
+                "detail": detail,
+            },
+        )
 
     async def mark_abandoned(self, cutoff: datetime, now: datetime) -> list[AbandonedRow]:
         """One UPDATE claims the stale rows: a row already claimed by another process no longer matches."""
@@ -128,8 +190,13 @@ class GuideRepository:
     async def event_counts(self) -> list[tuple[str, str, int | None, str | None, int]]:
         """(guide id, kind, step, detail, distinct citizens); free-text reasons are not grouped."""
         rows = await self._session.execute(
-            select(GuideEventRow.guide_id, GuideEventRow.kind, GuideEventRow.step,
-                   GuideEventRow.detail, func.count(func.distinct(GuideEventRow.user_id)))
+            select(
+                GuideEventRow.guide_id,
+                GuideEventRow.kind,
+                GuideEventRow.step,
+                GuideEventRow.detail,
+                func.count(func.distinct(GuideEventRow.user_id)),
+            )
             .where(GuideEventRow.kind != EventKind.reason.value)
             .group_by(GuideEventRow.guide_id, GuideEventRow.kind, GuideEventRow.step, GuideEventRow.detail)
         )
@@ -137,7 +204,13 @@ class GuideRepository:
 
     async def has_event_since(self, user_id: int, guide_id: str, kind: EventKind, since: datetime) -> bool:
         found = await self._session.scalar(
-            select(GuideEventRow.id).where(GuideEventRow.user_id == user_id, GuideEventRow.guide_id == guide_id,
-                                           GuideEventRow.kind == kind.value, GuideEventRow.at >= since).limit(1)
+            select(GuideEventRow.id)
+            .where(
+                GuideEventRow.user_id == user_id,
+                GuideEventRow.guide_id == guide_id,
+                GuideEventRow.kind == kind.value,
+                GuideEventRow.at >= since,
+            )
+            .limit(1)
         )
         return found is not None

@@ -1,4 +1,5 @@
 """Run Alembic migrations programmatically (the CLI and the sandbox use this)."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Tables. Plain SQLAlchemy 2 declarative models; only repositories touch them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -46,7 +47,9 @@ class User(Base):
     platform_user_id: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[str] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(16))
-    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code", name="fk_users_unit", ondelete="SET NULL"), index=True)
+    unit_code: Mapped[str | None] = mapped_column(
+        ForeignKey("units.code", name="fk_users_unit", ondelete="SET NULL"), index=True
+    )
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

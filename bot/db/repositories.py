@@ -1,31 +1,47 @@
 """Repositories: queries in, dataclasses out. They never commit."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Unpack
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.core import run
+from bot.db.core import rowcount, run
 from bot.db.models import AuditEntry, Role, Unit, User
+from bot.domain.ports import UserChanges
 from bot.domain.records import UnitRecord, UserRecord
 
 
 def _unit(row: Unit) -> UnitRecord:
     return UnitRecord(
-        code=row.code, name=row.name, kind=row.kind, parent_code=row.parent_code,
-        headcount=row.headcount, help_name=row.help_name, help_phone=row.help_phone,
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        parent_code=row.parent_code,
+        headcount=row.headcount,
+        help_name=row.help_name,
+        help_phone=row.help_phone,
         help_hours=row.help_hours,
     )
 
 
 def _user(row: User) -> UserRecord:
     return UserRecord(
-        id=row.id, platform=row.platform, platform_user_id=row.platform_user_id, chat_id=row.chat_id,
-        language=row.language, unit_code=row.unit_code, status=row.status, first_seen=row.first_seen,
-        last_seen=row.last_seen, source=row.source, consent_at=row.consent_at,
+        id=row.id,
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        chat_id=row.chat_id,
+        language=row.language,
+        unit_code=row.unit_code,
+        status=row.status,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        source=row.source,
+        consent_at=row.consent_at,
     )
 
 
@@ -38,7 +54,9 @@ class UnitRepository:
         return _unit(row) if row else None
 
     async def children(self, parent_code: str | None) -> list[UnitRecord]:
-        query = select(Unit).where(Unit.parent_code.is_(None) if parent_code is None else Unit.parent_code == parent_code)
+        query = select(Unit).where(
+            Unit.parent_code.is_(None) if parent_code is None else Unit.parent_code == parent_code
+        )
         rows = await self._session.scalars(query.order_by(Unit.name))
         return [_unit(row) for row in rows]
 
@@ -83,15 +101,23 @@ class UserRepository:
             select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
         )
 
-    async def add(self, platform: str, platform_user_id: str, chat_id: str, now: datetime,
-                  source: str | None) -> UserRecord:
-        row = User(platform=platform, platform_user_id=platform_user_id, chat_id=chat_id,
-                   status="active", first_seen=now, last_seen=now, source=source)
+    async def add(
+        self, platform: str, platform_user_id: str, chat_id: str, now: datetime, source: str | None
+    ) -> UserRecord:
+        row = User(
+            platform=platform,
+            platform_user_id=platform_user_id,
+            chat_id=chat_id,
+            status="active",
+            first_seen=now,
+            last_seen=now,
+            source=source,
+        )
         self._session.add(row)
         await self._session.flush()
         return _user(row)
 
-    async def update(self, user_id: int, **values: object) -> None:
+    async def update(self, user_id: int, **values: Unpack[UserChanges]) -> None:
         self.changed_ids.add(user_id)
         await run(self._session, update(User).where(User.id == user_id).values(**values))
 
@@ -117,8 +143,9 @@ class RoleRepository:
     async def grant(self, platform: str, platform_user_id: str, role: str, by: str | None, now: datetime) -> bool:
         if role in await self.roles_of(platform, platform_user_id):
             return False
-        self._session.add(Role(platform=platform, platform_user_id=platform_user_id, role=role,
-                               granted_by=by, granted_at=now))
+        self._session.add(
+            Role(platform=platform, platform_user_id=platform_user_id, role=role, granted_by=by, granted_at=now)
+        )
         await self._session.flush()
         return True
 
@@ -126,20 +153,38 @@ class RoleRepository:
         result = await self._session.execute(
             delete(Role).where(Role.platform == platform, Role.platform_user_id == platform_user_id, Role.role == role)
         )
-        return bool(result.rowcount)
+        return bool(rowcount(result))
+
+    async def staff(self, platform: str) -> list[tuple[str, str]]:
+        rows = await self._session.execute(
+            select(Role.platform_user_id, Role.role)
+            .where(Role.platform == platform)
+            .order_by(Role.platform_user_id, Role.role)
+        )
+        return [(user, role) for user, role in rows]
 
 
 class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def record(self, actor: str, action: str, target: str | None, details: dict | None, now: datetime) -> None:
-        self._session.add(AuditEntry(actor=actor, action=action, target=target, at=now,
-                                     details=json.dumps(details, ensure_ascii=False) if details else None))
+    async def record(
+        self, actor: str, action: str, target: str | None, details: dict[str, Any] | None, now: datetime
+    ) -> None:
+        self._session.add(
+            AuditEntry(
+                actor=actor,
+                action=action,
+                target=target,
+                at=now,
+                details=json.dumps(details, ensure_ascii=False) if details else None,
+            )
+        )
 
     async def recent(self, limit: int = 50) -> list[tuple[datetime, str, str, str | None]]:
         rows = await self._session.execute(
             select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.target)
-            .order_by(AuditEntry.id.desc()).limit(limit)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
         )
         return [tuple(row) for row in rows]  # type: ignore[misc]

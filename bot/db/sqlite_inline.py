@@ -8,27 +8,29 @@ dialect accepts the connection through `async_creator`. The price: a statement
 that must wait for another process's write lock blocks the loop, for at most
 the busy timeout (see bot.db.engine).
 """
+
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class InlineCursor:
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
-    async def __aenter__(self) -> "InlineCursor":
+    async def __aenter__(self) -> InlineCursor:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self._cursor.close()
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> "InlineCursor":
+    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
         self._cursor.execute(sql, parameters)
         return self
 
-    async def executemany(self, sql: str, seq_of_parameters: Iterable[Any]) -> "InlineCursor":
+    async def executemany(self, sql: str, seq_of_parameters: Iterable[Any]) -> InlineCursor:
         self._cursor.executemany(sql, seq_of_parameters)
         return self
 
@@ -81,6 +83,10 @@ class InlineConnection:
     def begin_immediate(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
 
+    def begin_deferred(self) -> None:
+        """A read transaction: in WAL mode a snapshot that takes no write lock (bot.db.readonly)."""
+        self._conn.execute("BEGIN")
+
     async def commit(self) -> None:
         self._conn.commit()
 
@@ -102,7 +108,6 @@ class InlineConnection:
 def inline_creator(path: str, timeout: float):  # type: ignore[no-untyped-def]
     async def connect() -> InlineConnection:
         # isolation_level=None: SQLAlchemy (see bot.db.engine) decides when transactions begin.
-        return InlineConnection(sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                                                check_same_thread=False))
+        return InlineConnection(sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False))
 
     return connect

@@ -1,8 +1,10 @@
 """Who uses the bot: counts for staff, no personal data."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from bot.domain.ports import Work
 
 
 @dataclass(frozen=True)
@@ -13,7 +15,7 @@ class AudienceSummary:
     with_unit: int
 
 
-async def summary(uow: Any) -> AudienceSummary:
+async def summary(uow: Work) -> AudienceSummary:
     async with uow:
         by_unit = await uow.users.count_by("unit_code")
         return AudienceSummary(

@@ -1,2 +1,5 @@
-"""Messenger names as stored with each user (users.platform)."""
+"""Messenger names as stored with each user (users.platform) and each delivery (deliveries.channel)."""
+
 TELEGRAM = "telegram"
+ZALO = "zalo"
+WEB = "web"

@@ -1,4 +1,5 @@
 """Dataclasses that repositories return: detached from the database session."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,13 +1,15 @@
 """Citizens as the bot knows them: language, unit, status. No names or phones here."""
+
 from __future__ import annotations
 
 import re
 import time
 from collections import OrderedDict
-from datetime import timedelta
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.domain.clock import utcnow
+from bot.domain.ports import UserChanges, Work, found
 from bot.domain.records import UserRecord
 
 # last_seen is refreshed at most this often, so browsing does not write on every tap.
@@ -49,13 +51,14 @@ class RecentUsers:
                 self._entries.pop(key, None)
 
 
-def _fresh(user: UserRecord, chat_id: str, now) -> bool:  # type: ignore[no-untyped-def]
+def _fresh(user: UserRecord, chat_id: str, now: datetime) -> bool:
     last_seen = user.last_seen if user.last_seen.tzinfo else user.last_seen.replace(tzinfo=now.tzinfo)
     return now - last_seen <= LAST_SEEN_GRANULARITY and user.status != "blocked" and user.chat_id == chat_id
 
 
-async def touch(uow: Any, platform: str, platform_user_id: str, chat_id: str,
-                recent: RecentUsers | None = None) -> tuple[UserRecord, bool]:
+async def touch(
+    uow: Work, platform: str, platform_user_id: str, chat_id: str, recent: RecentUsers | None = None
+) -> tuple[UserRecord, bool]:
     """Find or create the user behind an incoming update. Returns (user, created)."""
     now = utcnow()
     cached = recent.get(platform, platform_user_id) if recent else None
@@ -67,7 +70,9 @@ async def touch(uow: Any, platform: str, platform_user_id: str, chat_id: str,
     return user, created
 
 
-async def _touch_stored(uow: Any, platform: str, platform_user_id: str, chat_id: str, now) -> tuple[UserRecord, bool]:  # type: ignore[no-untyped-def]
+async def _touch_stored(
+    uow: Work, platform: str, platform_user_id: str, chat_id: str, now: datetime
+) -> tuple[UserRecord, bool]:
     async with uow:
         user = await uow.users.get(platform, platform_user_id)
         if user is None:
@@ -76,21 +81,22 @@ async def _touch_stored(uow: Any, platform: str, platform_user_id: str, chat_id:
             return user, True
         if not _fresh(user, chat_id, now):
             # A message from someone marked blocked means they unblocked us.
-            await uow.users.update(user.id, last_seen=now, status="active" if user.status == "blocked" else user.status,
-                                   chat_id=chat_id)
+            await uow.users.update(
+                user.id, last_seen=now, status="active" if user.status == "blocked" else user.status, chat_id=chat_id
+            )
             await uow.commit()
-            user = await uow.users.get_by_id(user.id)
+            user = found(await uow.users.get_by_id(user.id), f"user {user.id}")
             await uow.rollback()
     return user, False
 
 
-async def apply_start_payload(uow: Any, user: UserRecord, payload: str | None) -> UserRecord:
+async def apply_start_payload(uow: Work, user: UserRecord, payload: str | None) -> UserRecord:
     """Record where a citizen came from (a QR code at a commune office) and their unit."""
     if not payload:
         return user
     match = DEEP_LINK.match(payload)
     async with uow:
-        values: dict[str, object] = {}
+        values: UserChanges = {}
         if user.source is None:
             values["source"] = payload[:64]
         if match and await uow.units.get(match.group(1)):
@@ -99,27 +105,46 @@ async def apply_start_payload(uow: Any, user: UserRecord, payload: str | None) -
             return user
         await uow.users.update(user.id, **values)
         await uow.commit()
-        updated = await uow.users.get_by_id(user.id)
+        updated = found(await uow.users.get_by_id(user.id), f"user {user.id}")
         await uow.rollback()
     return updated
 
 
-async def set_language(uow: Any, user_id: int, language: str) -> None:
+async def set_language(uow: Work, user_id: int, language: str) -> None:
     async with uow:
         await uow.users.update(user_id, language=language)
         await uow.commit()
 
 
-async def set_unit(uow: Any, user_id: int, unit_code: str) -> bool:
+async def set_unit(uow: Work, user_id: int, unit_code: str) -> UserRecord | None:
+    """Record the citizen's unit (commune or ward): the one place Help, registration and statistics read.
+    None, and nothing changed, when no such unit is imported."""
     async with uow:
         if await uow.units.get(unit_code) is None:
-            return False
+            return None
         await uow.users.update(user_id, unit_code=unit_code)
         await uow.commit()
-    return True
+        updated = found(await uow.users.get_by_id(user_id), f"user {user_id}")
+        await uow.rollback()
+    return updated
 
 
-async def mark_blocked(uow: Any, user_id: int) -> None:
+async def mark_blocked(uow: Work, user_id: int) -> None:
     async with uow:
         await uow.users.update(user_id, status="blocked")
         await uow.commit()
+
+
+async def set_reachable(uow: Work, platform: str, platform_user_id: str, reachable: bool) -> UserRecord | None:
+    """The messenger says the citizen blocked the bot (False) or allowed it again (True). Someone the bot has
+    no record of gets none: nothing is stored about a person who never wrote."""
+    status = "active" if reachable else "blocked"
+    async with uow:
+        user = await uow.users.get(platform, platform_user_id)
+        if user is None or user.status == status:
+            return user
+        await uow.users.update(user.id, status=status)
+        await uow.commit()
+        updated = await uow.users.get_by_id(user.id)
+        await uow.rollback()
+    return updated

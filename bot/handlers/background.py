@@ -1,9 +1,11 @@
 """Background tasks that live as long as the dispatcher runs, in polling and webhook modes alike."""
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 

@@ -4,6 +4,7 @@ Progress lives in the database (bot.domain.guides.service); FSM state only marks
 "in the guides section" (free text is a search) and "waiting for a 👎 reason".
 See guides_flow.md for the conversation as a diagram.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,115 +14,144 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.config import Settings
-from bot.domain import units
+from bot.db.guides import GuideRepository
+from bot.db.uow import UnitOfWork, bind
+from bot.domain import smalltalk, units, users
 from bot.domain.guides import service
-from bot.db.uow import UnitOfWork
 from bot.domain.guides.catalogue import Catalogue, load_catalogue
+from bot.domain.guides.ports import GUIDES
 from bot.domain.guides.records import ProgressStatus
 from bot.domain.guides.service import Move
 from bot.domain.records import UserRecord
-from bot.handlers.background import run_while_dispatching
-from bot.handlers.filters import MenuText
+from bot.features import Feature
+from bot.handlers.filters import MenuText, Pressed, from_menu, is_navigation
 from bot.i18n import current_locale
-from bot.transport.telegram import edit_view, send_view
-from bot.ui.callbacks import MenuCb, MenuItem
-from bot.ui.callbacks_guides import GuideListCb, GuideOpenCb, GuideRateCb, GuideStepCb, GuideTickCb
+from bot.transport.reply import Reply
+from bot.ui.callbacks import UnitChooseCb, UnitPurpose
+from bot.ui.callbacks_guides import (
+    MENU_ENTRY,
+    GuideListCb,
+    GuideOpenCb,
+    GuideRateCb,
+    GuideShowCb,
+    GuideStepCb,
+    GuideTickCb,
+    GuideUnitCb,
+    Vote,
+)
 from bot.ui.screens import guides as screens
-from bot.ui.screens.common import stale_button
+from bot.ui.screens.common import help_view, no_units, stale_button, unit_chosen, unit_picker
 from bot.ui.view import View
 
 MAX_QUERY = 200
 
 
 class GuideStates(StatesGroup):
-    browsing = State()   # free text is a search
-    reason = State()     # the next line of text is why a guide did not help
+    browsing = State()  # free text is a search
+    reason = State()  # the next line of text is why a guide did not help
 
 
 async def _not_menu_or_command(message: Message) -> bool:
     text = (message.text or "").strip()
-    if not text or text.startswith("/"):
-        return False
-    for item in MenuItem:
-        if await MenuText(item)(message):
-            return False
-    return True
+    return bool(text) and not is_navigation(text)
 
 
-async def _edit(query: CallbackQuery, bot: Bot, view: View) -> None:
-    await query.answer(view.toast)
-    await edit_view(bot, query.message.chat.id, query.message.message_id, view)
-
-
-async def _home(uow, user: UserRecord, guides: Catalogue) -> View:
+async def _home(uow: UnitOfWork, user: UserRecord, guides: Catalogue) -> View:
     progress = await service.latest_unfinished(uow, user.id, set(guides.guides))
     resume = (guides.guides[progress.guide_id], progress) if progress else None
     return screens.home(guides.categories, resume)
 
 
-async def home_from_keyboard(message: Message, bot: Bot, uow, user: UserRecord, guides: Catalogue,
-                             state: FSMContext) -> None:
+async def home(
+    _: TelegramObject, reply: Reply, uow: UnitOfWork, user: UserRecord, guides: Catalogue, state: FSMContext
+) -> None:
     await state.set_state(GuideStates.browsing)
-    await send_view(bot, message.chat.id, await _home(uow, user, guides))
+    await reply.show(await _home(uow, user, guides))
 
 
-async def home_from_button(query: CallbackQuery, bot: Bot, uow, user: UserRecord, guides: Catalogue,
-                           state: FSMContext) -> None:
-    await state.set_state(GuideStates.browsing)
-    await _edit(query, bot, await _home(uow, user, guides))
-
-
-async def show_list(query: CallbackQuery, callback_data: GuideListCb, bot: Bot, guides: Catalogue) -> None:
+async def show_list(_: CallbackQuery, callback_data: GuideListCb, reply: Reply, guides: Catalogue) -> None:
     category = guides.category(callback_data.category)
     members = guides.in_category(callback_data.category)
     if category is None or not members or not 0 <= callback_data.page * screens.PAGE_SIZE < len(members):
-        await query.answer(stale_button())
+        await reply.toast(stale_button())
         return
-    await _edit(query, bot, screens.guide_list(category, members, callback_data.page))
+    await reply.show(screens.guide_list(category, members, callback_data.page))
 
 
-async def open_guide(query: CallbackQuery, callback_data: GuideOpenCb, bot: Bot, uow, user: UserRecord,
-                     guides: Catalogue, state: FSMContext) -> None:
+async def open_guide(
+    _: CallbackQuery,
+    callback_data: GuideOpenCb,
+    reply: Reply,
+    uow: UnitOfWork,
+    user: UserRecord,
+    guides: Catalogue,
+    state: FSMContext,
+) -> None:
     guide = guides.guides.get(callback_data.guide)
     if guide is None:
-        await query.answer(screens.guide_gone())
+        await reply.toast(screens.guide_gone())
         return
     await state.set_state(GuideStates.browsing)
     progress = await service.open_guide(uow, user, current_locale(), guide)
-    await _edit(query, bot, screens.overview(guide, progress))
+    await reply.show(screens.overview(guide, progress))
 
 
-async def tick(query: CallbackQuery, callback_data: GuideTickCb, bot: Bot, uow, user: UserRecord,
-               guides: Catalogue) -> None:
+async def show_guide(
+    _: CallbackQuery,
+    callback_data: GuideShowCb,
+    reply: Reply,
+    uow: UnitOfWork,
+    user: UserRecord,
+    guides: Catalogue,
+    state: FSMContext,
+) -> None:
+    """A guide opened from another screen (a quiz explanation): in a new message, so that screen stays."""
     guide = guides.guides.get(callback_data.guide)
     if guide is None:
-        await query.answer(screens.guide_gone())
+        await reply.toast(screens.guide_gone())
+        return
+    await reply.toast()
+    await state.set_state(GuideStates.browsing)
+    progress = await service.open_guide(uow, user, current_locale(), guide)
+    await reply.send(screens.overview(guide, progress))
+
+
+async def tick(
+    _: CallbackQuery, callback_data: GuideTickCb, reply: Reply, uow: UnitOfWork, user: UserRecord, guides: Catalogue
+) -> None:
+    guide = guides.guides.get(callback_data.guide)
+    if guide is None:
+        await reply.toast(screens.guide_gone())
         return
     progress = await service.toggle_item(uow, user, guide, callback_data.version, callback_data.item)
     if progress is None:
-        await query.answer(stale_button())
+        await reply.toast(stale_button())
         return
-    await _edit(query, bot, screens.overview(guide, progress))
+    await reply.show(screens.overview(guide, progress))
 
 
-async def step(query: CallbackQuery, callback_data: GuideStepCb, bot: Bot, uow, user: UserRecord,
-               guides: Catalogue, settings: Settings) -> None:
+async def step(
+    _: CallbackQuery,
+    callback_data: GuideStepCb,
+    reply: Reply,
+    uow: UnitOfWork,
+    user: UserRecord,
+    guides: Catalogue,
+    settings: Settings,
+) -> None:
     guide = guides.guides.get(callback_data.guide)
     if guide is None:
-        await query.answer(screens.guide_gone())
+        await reply.toast(screens.guide_gone())
         return
-    try:
-        action = Move(callback_data.action)
-    except ValueError:
-        await query.answer(stale_button())
-        return
-    progress = await service.move(uow, user, current_locale(), guide, callback_data.version, callback_data.shown,
-                                  action)
+    action = callback_data.action
+    progress = await service.move(
+        uow, user, current_locale(), guide, callback_data.version, callback_data.shown, action
+    )
     if progress is None:
-        await query.answer(stale_button())
+        await reply.toast(stale_button())
         return
     if action is Move.stuck:
         unit, contact = await units.help_contact(uow, user.unit_code)
@@ -132,78 +162,140 @@ async def step(query: CallbackQuery, callback_data: GuideStepCb, bot: Bot, uow, 
         view = screens.overview(guide, progress)
     else:
         view = screens.step(guide, progress.step)
-    await _edit(query, bot, view)
+    await reply.show(view)
 
 
-async def rate(query: CallbackQuery, callback_data: GuideRateCb, bot: Bot, uow, user: UserRecord,
-               guides: Catalogue, state: FSMContext) -> None:
+STUCK_AT = "stuck_at"  # FSM data while the unit picker is open from "I'm stuck": [guide id, step]
+
+
+async def pick_unit(
+    _: CallbackQuery, callback_data: GuideUnitCb, reply: Reply, uow: UnitOfWork, user: UserRecord, state: FSMContext
+) -> None:
+    """From "I'm stuck": choose or change the commune (a new message), then back to that step's help."""
+    screen = await units.picker(uow)
+    await reply.toast()
+    if screen is None:
+        await reply.send(no_units())
+        return
+    await state.update_data({STUCK_AT: [callback_data.guide, callback_data.step]})
+    await reply.send(unit_picker(UnitPurpose.guide, screen, await units.get(uow, user.unit_code)))
+
+
+async def unit_for_stuck(
+    _: CallbackQuery,
+    callback_data: UnitChooseCb,
+    reply: Reply,
+    uow: UnitOfWork,
+    user: UserRecord,
+    guides: Catalogue,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    updated = await users.set_unit(uow, user.id, callback_data.code)
+    if updated is None:
+        await reply.toast(stale_button())
+        return
+    unit, contact = await units.help_contact(uow, updated.unit_code)
+    if unit is not None:
+        await reply.show(unit_chosen(unit))
+    where = (await state.get_data()).get(STUCK_AT)
+    guide = guides.guides.get(where[0]) if where else None
+    if guide is None or not where or not 1 <= int(where[1]) <= len(guide.steps):
+        await reply.send(help_view(unit, contact, settings.province_hotline))  # the guide is gone: plain Help
+        return
+    await reply.send(screens.stuck(guide, int(where[1]), unit, contact, settings.province_hotline))
+
+
+async def rate(
+    _: CallbackQuery,
+    callback_data: GuideRateCb,
+    reply: Reply,
+    uow: UnitOfWork,
+    user: UserRecord,
+    guides: Catalogue,
+    state: FSMContext,
+) -> None:
     guide = guides.guides.get(callback_data.guide)
     if guide is None:
-        await query.answer(screens.guide_gone())
+        await reply.toast(screens.guide_gone())
         return
-    if callback_data.vote == "skip":
+    if callback_data.vote is Vote.skip:
         waiting = await state.get_state() == GuideStates.reason.state
         if not waiting or (await state.get_data()).get("guide") != guide.id:
-            await query.answer(stale_button())
+            await reply.toast(stale_button())
             return
         await state.set_state(GuideStates.browsing)
-        await _edit(query, bot, screens.thanks())
+        await reply.show(screens.reason_skipped())
+        await reply.send(screens.thanks())
         return
-    if callback_data.vote not in ("up", "down") or not await service.give_feedback(
-            uow, user, current_locale(), guide, helpful=callback_data.vote == "up"):
-        await query.answer(stale_button())
+    helpful = callback_data.vote is Vote.up
+    if not await service.give_feedback(uow, user, current_locale(), guide, helpful=helpful):
+        await reply.toast(stale_button())
         return
-    if callback_data.vote == "up":
-        await _edit(query, bot, screens.thanks())
+    await reply.show(screens.rated(guide, helpful))  # the question keeps its answer
+    if helpful:
+        await reply.send(screens.thanks())
         return
     await state.set_state(GuideStates.reason)
     await state.update_data(guide=guide.id)
-    await _edit(query, bot, screens.ask_reason(guide))
+    await reply.send(screens.ask_reason(guide))
 
 
-async def reason(message: Message, bot: Bot, uow, user: UserRecord, state: FSMContext) -> None:
+async def reason(message: Message, reply: Reply, uow: UnitOfWork, user: UserRecord, state: FSMContext) -> None:
     guide_id = (await state.get_data()).get("guide")
     await state.set_state(GuideStates.browsing)
     if guide_id:
         await service.give_reason(uow, user, current_locale(), guide_id, message.text or "")
-    await send_view(bot, message.chat.id, screens.thanks())
+    await reply.send(screens.thanks())
 
 
-async def search(message: Message, bot: Bot, guides: Catalogue, state: FSMContext) -> None:
+async def search(message: Message, reply: Reply, guides: Catalogue) -> None:
     query = (message.text or "")[:MAX_QUERY]
+    if smalltalk.classify(query) is not None:
+        raise SkipHandler  # "xin chào", "cảm ơn": the catch-all answers small talk
     hits = guides.index.search(query)
     if hits:
-        await send_view(bot, message.chat.id, screens.search_results(query, [hit.guide for hit in hits]))
-    elif await state.get_state() == GuideStates.browsing.state:
-        await send_view(bot, message.chat.id, screens.no_results(query))
+        await reply.send(screens.search_results(query, [hit.guide for hit in hits]))
     else:
-        raise SkipHandler  # not a search after all: the catch-all answers it
+        await reply.send(screens.no_results(query, guides.categories))
 
 
-def _sweep_abandoned(dispatcher: Dispatcher, _bot: Bot):  # type: ignore[no-untyped-def]
+async def sweep_abandoned(dispatcher: Dispatcher, _bot: Bot) -> None:
+    """Background job: mark walks left for GUIDE_ABANDON_AFTER_MINUTES as abandoned, every few minutes."""
     settings: Settings = dispatcher["settings"]
-    factory = dispatcher["session_factory"]
+    factory, stores = dispatcher["session_factory"], dispatcher["stores"]
     older_than = timedelta(minutes=settings.guide_abandon_after_minutes)
-    return service.sweep_forever(lambda: UnitOfWork(factory), older_than, every=min(older_than, timedelta(minutes=5)))
-
-
-def install(dp: Dispatcher, settings: Settings) -> None:
-    """Load the guides once (handlers get them as `guides`) and mark abandoned walks while the bot runs,
-    whether it polls or serves a webhook."""
-    dp["guides"] = load_catalogue(settings.procedures_dir)[0]
-    run_while_dispatching(dp, "guides_sweeper", _sweep_abandoned)
+    await service.sweep_forever(
+        lambda: UnitOfWork(factory, stores), older_than, every=min(older_than, timedelta(minutes=5))
+    )
 
 
 def create_router() -> Router:
     router = Router(name="guides")
-    router.message.register(home_from_keyboard, MenuText(MenuItem.guides))
-    router.callback_query.register(home_from_button, MenuCb.filter(F.item == MenuItem.guides))
-    router.callback_query.register(show_list, GuideListCb.filter())
-    router.callback_query.register(open_guide, GuideOpenCb.filter())
-    router.callback_query.register(tick, GuideTickCb.filter())
-    router.callback_query.register(step, GuideStepCb.filter())
-    router.callback_query.register(rate, GuideRateCb.filter())
+    router.message.register(home, MenuText(MENU_ENTRY))
+    router.callback_query.register(home, from_menu(MENU_ENTRY))
+    router.callback_query.register(show_list, Pressed(GuideListCb))
+    router.callback_query.register(open_guide, Pressed(GuideOpenCb))
+    router.callback_query.register(show_guide, Pressed(GuideShowCb))
+    router.callback_query.register(pick_unit, Pressed(GuideUnitCb))
+    router.callback_query.register(unit_for_stuck, Pressed(UnitChooseCb, purpose=UnitPurpose.guide))
+    router.callback_query.register(tick, Pressed(GuideTickCb))
+    router.callback_query.register(step, Pressed(GuideStepCb))
+    router.callback_query.register(rate, Pressed(GuideRateCb))
     router.message.register(reason, GuideStates.reason, F.text, _not_menu_or_command)
     # Only outside other features' conversations, so that their free-text answers stay theirs.
     router.message.register(search, StateFilter(None, GuideStates.browsing), F.text, _not_menu_or_command)
     return router
+
+
+FEATURE = Feature(
+    name="guides",
+    router=create_router,
+    stores=(bind(GUIDES, GuideRepository),),
+    check=lambda settings: load_catalogue(
+        settings.procedures_dir, today=settings.today(), review_max_age_days=settings.content_review_max_age_days
+    )[1],
+    menu=MENU_ENTRY,
+    load=lambda settings: {"guides": load_catalogue(settings.procedures_dir)[0]},
+    jobs=(("guides_sweeper", sweep_abandoned),),
+)

@@ -12,23 +12,28 @@ Three things cost more than the request itself when every button press makes two
   classes only weakly, so after a garbage collection the next call rebuilds one, which takes
   milliseconds. Holding each class once it exists keeps the cache warm.
 """
+
 from __future__ import annotations
 
-import asyncio
 import datetime
 from http import HTTPStatus
 from typing import Any, cast
 
 import orjson
+from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods.base import Response
+from aiogram.methods.base import Response, TelegramMethod, TelegramType
 from aiogram.types import InputFile
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 from pydantic import BaseModel
 
-_KEPT: dict[Any, type] = {}
+from bot.transport.flood import FloodControl
+
+_KEPT: dict[Any, type[Response[Any]]] = {}
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -79,10 +84,10 @@ class _JSONValue:
         raise TypeError(f"cannot send {type(value).__name__} to the Bot API")
 
 
-def response_class(returning: Any) -> type:
+def response_class(returning: Any) -> type[Response[Any]]:
     kept = _KEPT.get(returning)
     if kept is None:
-        kept = _KEPT[returning] = Response[returning]  # type: ignore[index]
+        kept = _KEPT[returning] = Response[returning]
     return kept
 
 
@@ -92,7 +97,7 @@ class BotAPISession(AiohttpSession):
         kwargs.setdefault("json_dumps", _dumps)
         super().__init__(**kwargs)
 
-    def _json_body(self, bot, method) -> bytes | None:  # type: ignore[no-untyped-def]
+    def _json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The call as one JSON document, or None when it carries files (those need a form)."""
         payload = method.model_dump(warnings=False, exclude_none=True)
         for key, value in list(payload.items()):
@@ -109,23 +114,32 @@ class BotAPISession(AiohttpSession):
                 return None
             raise
 
-    async def make_request(self, bot, method, timeout=None):  # type: ignore[no-untyped-def]
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
         body = self._json_body(bot, method)
         if body is None:
             return await super().make_request(bot, method, timeout)
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
-            async with session.post(url, data=body, headers=_JSON_HEADERS,
-                                    timeout=self.timeout if timeout is None else timeout) as resp:
+            async with session.post(
+                url,
+                data=body,
+                headers=_JSON_HEADERS,
+                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
+            ) as resp:
                 raw_result = await resp.read()
-        except asyncio.TimeoutError as error:
+        except TimeoutError as error:
             raise TelegramNetworkError(method=method, message="Request timeout error") from error
         except ClientError as error:
             raise TelegramNetworkError(method=method, message=f"{type(error).__name__}: {error}") from error
-        return self.check_response(bot=bot, method=method, status_code=resp.status, content=raw_result).result
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw_result)
+        return cast(TelegramType, response.result)
 
-    def check_response(self, bot, method, status_code, content):  # type: ignore[no-untyped-def]
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str | bytes
+    ) -> Response[TelegramType]:
         response_type = response_class(method.__returning__)
         if HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             try:
@@ -134,8 +148,19 @@ class BotAPISession(AiohttpSession):
                 data = None
             if isinstance(data, dict) and data.get("ok") is True:
                 drop_echoed_keyboards(data.get("result"))
-                return cast(Response[Any], response_type.model_validate(data, context={"bot": bot}))
+                return cast(Response[TelegramType], response_type.model_validate(data, context={"bot": bot}))
         # Errors and anything unexpected: aiogram's own checks and exceptions.
         if isinstance(content, bytes):
             content = content.decode("utf-8", "replace")
         return super().check_response(bot, method, status_code, content)
+
+
+def install_middlewares(session: BaseSession, *inner: BaseRequestMiddleware) -> None:
+    """Every request middleware of the bot's session, in one place, outermost first.
+
+    Flood control (bot/transport/flood.py) comes first: its pacing and its waits on 429 then cover every try
+    the middlewares inside it make (`inner`: retries of 5xx and timeouts, metrics; see bot.ops.bot_api).
+    """
+    session.middleware(FloodControl())
+    for middleware in inner:
+        session.middleware(middleware)

@@ -1,4 +1,5 @@
 """Render views as Telegram messages."""
+
 from __future__ import annotations
 
 import logging
@@ -38,12 +39,14 @@ def reply_markup(view: View) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | Rep
     if view.contact_request:
         return ReplyKeyboardMarkup(
             keyboard=[[KeyboardButton(text=view.contact_request, request_contact=True)]],
-            resize_keyboard=True, one_time_keyboard=True,
+            resize_keyboard=True,
+            one_time_keyboard=True,
         )
     if view.keyboard:
         return ReplyKeyboardMarkup(
             keyboard=[[KeyboardButton(text=label) for label in row] for row in view.keyboard],
-            resize_keyboard=True, is_persistent=True,
+            resize_keyboard=True,
+            is_persistent=True,
         )
     if view.remove_keyboard:
         return ReplyKeyboardRemove()
@@ -61,11 +64,14 @@ async def send_view(bot: Bot, chat_id: int | str, view: View) -> Message:
     return await bot.send_message(chat_id, view.text, reply_markup=markup)
 
 
-async def edit_view(bot: Bot, chat_id: int | str, message_id: int, view: View) -> None:
-    """Replace a message in place; an identical edit is not an error."""
+async def edit_view(bot: Bot, chat_id: int | str, message_id: int, view: View) -> Message | None:
+    """Replace a message in place: the message as it now is. An identical edit is not an error (None)."""
     try:
-        await bot.edit_message_text(text=view.text, chat_id=chat_id, message_id=message_id,
-                                    reply_markup=inline_markup(view))
+        edited = await bot.edit_message_text(
+            text=view.text, chat_id=chat_id, message_id=message_id, reply_markup=inline_markup(view)
+        )
     except TelegramBadRequest as error:
         if "message is not modified" not in error.message:
             raise
+        return None
+    return edited if isinstance(edited, Message) else None

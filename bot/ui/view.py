@@ -3,10 +3,11 @@
 Texts use a small HTML subset (<b>, <i>, <a>, <code>); dynamic values must be
 escaped with html.escape before they are placed in a text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, Union
+from typing import Literal, Protocol
 
 
 class Payload(Protocol):
@@ -27,7 +28,7 @@ class Link:
     url: str
 
 
-Button = Union[Choice, Link]
+Button = Choice | Link
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,25 +1,26 @@
 """What the guides repository returns: plain values detached from the session."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class ProgressStatus(str, Enum):
+class ProgressStatus(StrEnum):
     active = "active"
     done = "done"
     abandoned = "abandoned"
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     opened = "opened"
-    step = "step"            # a step was shown (reached)
+    step = "step"  # a step was shown (reached)
     stuck = "stuck"
     done = "done"
     abandoned = "abandoned"
-    feedback = "feedback"    # detail: "up" or "down"
-    reason = "reason"        # detail: the citizen's one line on a 👎
+    feedback = "feedback"  # detail: "up" or "down"
+    reason = "reason"  # detail: the citizen's one line on a 👎
 
 
 @dataclass(frozen=True, slots=True)

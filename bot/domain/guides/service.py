@@ -4,41 +4,60 @@ Every action names the step the citizen is looking at and the guide version its
 button was made for; it is applied only if both still match the stored
 progress of the person pressing, so old, edited or foreign buttons change nothing.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Any, Callable
+from enum import StrEnum
+from typing import Any
 
 from bot.domain.clock import utcnow
+from bot.domain.guides.ports import GUIDES
 from bot.domain.guides.records import EventKind, GuideProgress, ProgressStatus
 from bot.domain.guides.schema import Guide
+from bot.domain.ports import Work
 from bot.domain.records import UserRecord
 
 MAX_REASON = 500
 log = logging.getLogger(__name__)
 
 
-class Move(str, Enum):
+class Move(StrEnum):
     next = "n"
     back = "b"
-    resume = "c"     # show the stored step again
+    resume = "c"  # show the stored step again
     restart = "r"
     stuck = "k"
     done = "d"
 
 
-async def _record(uow: Any, user: UserRecord, language: str, guide_id: str, kind: EventKind, now: datetime,
-                  step: int | None = None, detail: str | None = None) -> None:
-    await uow.guides.record(user.id, user.unit_code, language, guide_id, kind, now, step=step, detail=detail)
+async def _record(
+    uow: Work,
+    user: UserRecord,
+    language: str,
+    guide_id: str,
+    kind: EventKind,
+    now: datetime,
+    step: int | None = None,
+    detail: str | None = None,
+) -> None:
+    await uow[GUIDES].record(user.id, user.unit_code, language, guide_id, kind, now, step=step, detail=detail)
 
 
 def _fresh(user_id: int, guide: Guide, now: datetime, ticked: frozenset[int] = frozenset()) -> GuideProgress:
-    return GuideProgress(user_id=user_id, guide_id=guide.id, step=0, ticked=ticked, version=guide.version,
-                         status=ProgressStatus.active, updated_at=now)
+    return GuideProgress(
+        user_id=user_id,
+        guide_id=guide.id,
+        step=0,
+        ticked=ticked,
+        version=guide.version,
+        status=ProgressStatus.active,
+        updated_at=now,
+    )
 
 
 def _reconciled(progress: GuideProgress, guide: Guide) -> GuideProgress:
@@ -48,57 +67,58 @@ def _reconciled(progress: GuideProgress, guide: Guide) -> GuideProgress:
     return replace(progress, version=guide.version, step=min(progress.step, len(guide.steps)), ticked=frozenset())
 
 
-async def open_guide(uow: Any, user: UserRecord, language: str, guide: Guide) -> GuideProgress:
+async def open_guide(uow: Work, user: UserRecord, language: str, guide: Guide) -> GuideProgress:
     """Open a guide at its overview; unfinished progress is kept so that it can be resumed."""
     now = utcnow()
     async with uow:
-        stored = await uow.guides.progress(user.id, guide.id)
+        stored = await uow[GUIDES].progress(user.id, guide.id)
         if stored is None or stored.status is ProgressStatus.done:
             progress = _fresh(user.id, guide, now)
         else:
             progress = replace(_reconciled(stored, guide), status=ProgressStatus.active)
-        await uow.guides.save(progress, now)
+        await uow[GUIDES].save(progress, now)
         await _record(uow, user, language, guide.id, EventKind.opened, now)
         await uow.commit()
     return progress
 
 
-async def latest_unfinished(uow: Any, user_id: int, known: set[str]) -> GuideProgress | None:
+async def latest_unfinished(uow: Work, user_id: int, known: set[str]) -> GuideProgress | None:
     async with uow:
-        progress = await uow.guides.latest_unfinished(user_id)
+        progress = await uow[GUIDES].latest_unfinished(user_id)
     return progress if progress and progress.guide_id in known else None
 
 
-async def current(uow: Any, user_id: int, guide: Guide) -> GuideProgress | None:
+async def current(uow: Work, user_id: int, guide: Guide) -> GuideProgress | None:
     async with uow:
-        stored = await uow.guides.progress(user_id, guide.id)
+        stored = await uow[GUIDES].progress(user_id, guide.id)
     return _reconciled(stored, guide) if stored else None
 
 
-async def toggle_item(uow: Any, user: UserRecord, guide: Guide, version: str, item: int) -> GuideProgress | None:
+async def toggle_item(uow: Work, user: UserRecord, guide: Guide, version: str, item: int) -> GuideProgress | None:
     """Tick or untick one checklist item. None: the button is stale."""
     if version != guide.version or not 0 <= item < len(guide.documents):
         return None
     now = utcnow()
     async with uow:
-        stored = await uow.guides.progress(user.id, guide.id)
+        stored = await uow[GUIDES].progress(user.id, guide.id)
         if stored is None or stored.version != guide.version or stored.status is ProgressStatus.done:
             return None
         progress = replace(stored, ticked=stored.ticked ^ {item}, status=ProgressStatus.active)
-        await uow.guides.save(progress, now)
+        await uow[GUIDES].save(progress, now)
         await uow.commit()
     return progress
 
 
-async def move(uow: Any, user: UserRecord, language: str, guide: Guide, version: str, shown: int,
-               action: Move) -> GuideProgress | None:
+async def move(
+    uow: Work, user: UserRecord, language: str, guide: Guide, version: str, shown: int, action: Move
+) -> GuideProgress | None:
     """Apply a button pressed on the message showing step `shown` (0 = overview). None: stale."""
     total = len(guide.steps)
     if version != guide.version or not 0 <= shown <= total:
         return None
     now = utcnow()
     async with uow:
-        stored = await uow.guides.progress(user.id, guide.id)
+        stored = await uow[GUIDES].progress(user.id, guide.id)
         if stored is None:
             return None
         progress = _reconciled(stored, guide)
@@ -109,7 +129,7 @@ async def move(uow: Any, user: UserRecord, language: str, guide: Guide, version:
             return None
         status = ProgressStatus.done if action is Move.done else ProgressStatus.active
         progress = replace(progress, step=target, status=status)
-        await uow.guides.save(progress, now)
+        await uow[GUIDES].save(progress, now)
         if action is Move.stuck:
             await _record(uow, user, language, guide.id, EventKind.stuck, now, step=shown)
         elif action is Move.done:
@@ -135,38 +155,40 @@ def _target(action: Move, shown: int, total: int) -> int | None:
     return None
 
 
-async def give_feedback(uow: Any, user: UserRecord, language: str, guide: Guide, helpful: bool) -> bool:
+async def give_feedback(uow: Work, user: UserRecord, language: str, guide: Guide, helpful: bool) -> bool:
     """👍 or 👎 once per finished walk through the guide. False: nothing to rate (stale)."""
     now = utcnow()
     async with uow:
-        stored = await uow.guides.progress(user.id, guide.id)
+        stored = await uow[GUIDES].progress(user.id, guide.id)
         if stored is None or stored.status is not ProgressStatus.done:
             return False
-        if await uow.guides.has_event_since(user.id, guide.id, EventKind.feedback, stored.updated_at):
+        if await uow[GUIDES].has_event_since(user.id, guide.id, EventKind.feedback, stored.updated_at):
             return False
-        await _record(uow, user, language, guide.id, EventKind.feedback, now, step=None,
-                      detail="up" if helpful else "down")
+        await _record(
+            uow, user, language, guide.id, EventKind.feedback, now, step=None, detail="up" if helpful else "down"
+        )
         await uow.commit()
     return True
 
 
-async def give_reason(uow: Any, user: UserRecord, language: str, guide_id: str, text: str) -> None:
+async def give_reason(uow: Work, user: UserRecord, language: str, guide_id: str, text: str) -> None:
     now = utcnow()
     async with uow:
         await _record(uow, user, language, guide_id, EventKind.reason, now, detail=" ".join(text.split())[:MAX_REASON])
         await uow.commit()
 
 
-async def mark_abandoned(uow: Any, older_than: timedelta, now: datetime | None = None) -> int:
+async def mark_abandoned(uow: Work, older_than: timedelta, now: datetime | None = None) -> int:
     """Active progress untouched for `older_than` becomes abandoned, with one event each. Safe to run anywhere."""
     now = now or utcnow()
     async with uow:
-        rows = await uow.guides.mark_abandoned(now - older_than, now)
-        context = await uow.guides.users_context({row.user_id for row in rows})
+        rows = await uow[GUIDES].mark_abandoned(now - older_than, now)
+        context = await uow[GUIDES].users_context({row.user_id for row in rows})
         for row in rows:
             unit_code, language = context.get(row.user_id, (None, None))
-            await uow.guides.record(row.user_id, unit_code, language, row.guide_id, EventKind.abandoned, now,
-                                    step=row.step)
+            await uow[GUIDES].record(
+                row.user_id, unit_code, language, row.guide_id, EventKind.abandoned, now, step=row.step
+            )
         await uow.commit()
     return len(rows)
 

@@ -1,12 +1,16 @@
-"""The guides funnel per guide: how many citizens opened, reached each step, got stuck, finished, rated."""
+"""The guides funnel per guide: how many citizens opened, reached each step, got stuck, finished, rated.
+
+Its text and its sheet are the reports' (bot.reports.stats)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
+from bot.domain.guides.ports import GUIDES
 from bot.domain.guides.records import EventKind
 from bot.domain.guides.service import mark_abandoned
+from bot.domain.ports import Work
 
 
 @dataclass
@@ -22,7 +26,9 @@ class GuideFunnel:
     not_helpful: int = 0
 
 
-def build_funnels(counts: list[tuple[str, str, int | None, str | None, int]], steps: dict[str, int]) -> list[GuideFunnel]:
+def build_funnels(
+    counts: list[tuple[str, str, int | None, str | None, int]], steps: dict[str, int]
+) -> list[GuideFunnel]:
     """Counts of distinct citizens per (guide, kind, step, detail) → one funnel per guide, in catalogue order."""
     funnels = {guide_id: GuideFunnel(guide_id, total) for guide_id, total in steps.items()}
     for guide_id, kind, step, detail, citizens in counts:
@@ -45,27 +51,9 @@ def build_funnels(counts: list[tuple[str, str, int | None, str | None, int]], st
     return list(funnels.values())
 
 
-def format_funnels(funnels: list[GuideFunnel]) -> str:
-    """A plain-text report: one block per guide, one line per step."""
-    blocks = []
-    for funnel in funnels:
-        lines = [
-            f"{funnel.guide_id}",
-            f"  opened {funnel.opened}  done {funnel.done}  👍 {funnel.helpful}  👎 {funnel.not_helpful}",
-        ]
-        last = max([funnel.steps, *funnel.reached, *funnel.stuck, *funnel.abandoned], default=0)
-        for step in range(1, last + 1):
-            lines.append(f"  step {step:>2}: reached {funnel.reached.get(step, 0):>5}  stuck {funnel.stuck.get(step, 0):>4}"
-                         f"  left here {funnel.abandoned.get(step, 0):>4}")
-        if funnel.abandoned.get(0):
-            lines.append(f"  left at the overview: {funnel.abandoned[0]}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-async def guide_funnels(uow: Any, steps: dict[str, int], abandon_after: timedelta) -> list[GuideFunnel]:
+async def guide_funnels(uow: Work, steps: dict[str, int], abandon_after: timedelta) -> list[GuideFunnel]:
     """Sweep stale progress first, so that 'left here' is current."""
     await mark_abandoned(uow, abandon_after)
     async with uow:
-        counts = await uow.guides.event_counts()
+        counts = await uow[GUIDES].event_counts()
     return build_funnels(counts, steps)

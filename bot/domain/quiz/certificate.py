@@ -6,6 +6,7 @@ drawn in runs: Thai characters in the Thai font, everything else in DejaVu (a Th
 shows a Vietnamese name correctly). Thai writes no spaces between words, so a line too long for the page
 is also broken between characters, never before a combining mark.
 """
+
 from __future__ import annotations
 
 import io
@@ -34,8 +35,10 @@ class CertificateText:
 
 
 _FONT_FILES = {  # (Thai, bold) -> file
-    (False, False): "DejaVuSans.ttf", (False, True): "DejaVuSans-Bold.ttf",
-    (True, False): "NotoSansThai-Regular.ttf", (True, True): "NotoSansThai-Bold.ttf",
+    (False, False): "DejaVuSans.ttf",
+    (False, True): "DejaVuSans-Bold.ttf",
+    (True, False): "NotoSansThai-Regular.ttf",
+    (True, True): "NotoSansThai-Bold.ttf",
 }
 
 

@@ -1,10 +1,23 @@
 """What the quiz repository returns: plain frozen dataclasses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.domain.quiz.sampling import Drawn
+
+
+class AttemptMode(StrEnum):
+    contest = "contest"  # counted for the ranking and prizes
+    practice = "practice"  # any time, never counted
+
+
+class AttemptStatus(StrEnum):
+    in_progress = "in_progress"
+    finished = "finished"  # every question answered (and the prediction given)
+    expired = "expired"  # closed at the deadline with what was answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +27,6 @@ class Participant:
     phone: str | None
     birth_year: int | None
     group_id: str | None
-    unit_code: str | None
     consent_at: datetime | None
     consent_version: str | None
     erased_at: datetime | None
@@ -31,12 +43,12 @@ class Attempt:
     contest_id: str
     user_id: int
     number: int
-    mode: str
+    mode: AttemptMode
     items: tuple[Drawn, ...]
     started_at: datetime
     deadline_at: datetime
     finished_at: datetime | None
-    status: str
+    status: AttemptStatus
     correct: int
     answered: int
     duration_ms: int | None

@@ -1,4 +1,5 @@
 """Questions for one attempt: drawn by topic quotas, options shuffled. The random source is injectable."""
+
 from __future__ import annotations
 
 import random
@@ -24,8 +25,7 @@ def draw(contest: Contest, bank: QuizBank, rng: random.Random | None = None) -> 
             raise ValueError(f"topic {topic!r} has {len(pool)} question(s), the contest needs {count}")
         chosen.extend(rng.sample(pool, count))
     rng.shuffle(chosen)
-    return [Drawn(question_id, shuffled_order(len(bank.questions[question_id].options), rng))
-            for question_id in chosen]
+    return [Drawn(question_id, shuffled_order(len(bank.questions[question_id].options), rng)) for question_id in chosen]
 
 
 def shuffled_order(options: int, rng: random.Random) -> tuple[int, ...]:

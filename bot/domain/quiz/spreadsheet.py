@@ -4,12 +4,15 @@ Columns are those of quiz_bank/import-template.csv. Every row is validated with 
 banks; any bad row is reported as `row N: reason` and nothing is written. A good file becomes
 quiz_bank/questions/imported-<file name>.yaml, which `content check` and the bot then load like any bank.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -18,8 +21,18 @@ from bot.domain.quiz.schema import LANGUAGES, Question, load_quiz_bank
 
 MAX_OPTIONS = 6
 TEXT_COLUMNS = ("text", "explanation")
-REQUIRED = ("id", "topic", "difficulty", "text_vi", "option1_vi", "option2_vi", "answer", "explanation_vi",
-            "source_document", "source_url")
+REQUIRED = (
+    "id",
+    "topic",
+    "difficulty",
+    "text_vi",
+    "option1_vi",
+    "option2_vi",
+    "answer",
+    "explanation_vi",
+    "source_document",
+    "source_url",
+)
 
 
 class SpreadsheetError(ValueError):
@@ -34,6 +47,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         from openpyxl import load_workbook
 
         sheet = load_workbook(path, read_only=True, data_only=True).active
+        if sheet is None:
+            raise SpreadsheetError([f"{path.name}: the workbook has no sheet"])
         values = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
     elif path.suffix.lower() == ".csv":
         values = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
@@ -45,8 +60,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise SpreadsheetError([f"row 1: missing column(s): {', '.join(missing)}"])
-    return [{name: (cells[index].strip() if index < len(cells) else "") for index, name in enumerate(header)}
-            for cells in values[1:]]
+    return [
+        {name: (cells[index].strip() if index < len(cells) else "") for index, name in enumerate(header)}
+        for cells in values[1:]
+    ]
 
 
 def _localized(row: dict[str, str], prefix: str) -> dict[str, str] | None:
@@ -56,11 +73,15 @@ def _localized(row: dict[str, str], prefix: str) -> dict[str, str] | None:
     return {language: text for language, text in texts.items() if text}
 
 
-def _to_question(row: dict[str, str]) -> dict:
+def _to_question(row: dict[str, str]) -> dict[str, Any]:
     options = [option for number in range(1, MAX_OPTIONS + 1) if (option := _localized(row, f"option{number}"))]
-    question: dict = {
-        "id": row["id"], "topic": row["topic"], "difficulty": _number(row["difficulty"]),
-        "text": _localized(row, "text"), "options": options, "answer": _number(row["answer"]),
+    question: dict[str, Any] = {
+        "id": row["id"],
+        "topic": row["topic"],
+        "difficulty": _number(row["difficulty"]),
+        "text": _localized(row, "text"),
+        "options": options,
+        "answer": _number(row["answer"]),
         "explanation": _localized(row, "explanation"),
         "source": {"document": row["source_document"], "url": row["source_url"]},
     }
@@ -73,9 +94,9 @@ def _number(text: str) -> int | str:
     return int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else text
 
 
-def parse(path: Path, existing_ids: set[str] = frozenset()) -> list[dict]:
+def parse(path: Path, existing_ids: AbstractSet[str] = frozenset()) -> list[dict[str, Any]]:
     problems: list[str] = []
-    questions: list[dict] = []
+    questions: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(read_rows(path), start=2):
         if not any(row.values()):
@@ -111,6 +132,8 @@ def import_file(path: Path, bank_dir: Path) -> Path:
     questions = parse(path, set(bank.questions) - replaced)
     header = f"# Imported from {path.name}; edit the spreadsheet and import again rather than this file.\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(header + yaml.safe_dump({"questions": questions}, allow_unicode=True, sort_keys=False,
-                                              width=120), encoding="utf-8")
+    target.write_text(
+        header + yaml.safe_dump({"questions": questions}, allow_unicode=True, sort_keys=False, width=120),
+        encoding="utf-8",
+    )
     return target

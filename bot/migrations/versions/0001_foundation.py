@@ -4,6 +4,7 @@ Revision ID: 0001_foundation
 Revises:
 Create Date: 2026-11-25
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -37,8 +38,12 @@ def upgrade() -> None:
         sa.Column("platform_user_id", sa.String(64), nullable=False),
         sa.Column("chat_id", sa.String(64), nullable=False),
         sa.Column("language", sa.String(16), nullable=True),
-        sa.Column("unit_code", sa.String(32), sa.ForeignKey("units.code", name="fk_users_unit", ondelete="SET NULL"),
-                  nullable=True),
+        sa.Column(
+            "unit_code",
+            sa.String(32),
+            sa.ForeignKey("units.code", name="fk_users_unit", ondelete="SET NULL"),
+            nullable=True,
+        ),
         sa.Column("consent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(16), nullable=False, server_default="active"),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),

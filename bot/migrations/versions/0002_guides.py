@@ -4,6 +4,7 @@ Revision ID: 0002_guides
 Revises: 0001_foundation
 Create Date: 2026-11-26
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -21,8 +22,12 @@ def upgrade() -> None:
     op.create_table(
         "guide_progress",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("user_id", BigId, sa.ForeignKey("users.id", name="fk_guide_progress_user", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "user_id",
+            BigId,
+            sa.ForeignKey("users.id", name="fk_guide_progress_user", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("guide_id", sa.String(64), nullable=False),
         sa.Column("step", sa.Integer, nullable=False, server_default="0"),
         sa.Column("ticked", sa.Text, nullable=False, server_default=""),
@@ -37,8 +42,9 @@ def upgrade() -> None:
         "guide_events",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("user_id", BigId, sa.ForeignKey("users.id", name="fk_guide_events_user", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "user_id", BigId, sa.ForeignKey("users.id", name="fk_guide_events_user", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("unit_code", sa.String(32), nullable=True),
         sa.Column("language", sa.String(16), nullable=True),
         sa.Column("guide_id", sa.String(64), nullable=False),

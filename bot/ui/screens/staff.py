@@ -1,4 +1,5 @@
 """Screens for officials and organizers."""
+
 from __future__ import annotations
 
 from html import escape
