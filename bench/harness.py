@@ -201,8 +201,11 @@ async def closed_loop(users: Population, seconds: float, max_updates: int = MAX_
     }
 
 
-async def open_loop(users: Population, rate: float, seconds: float) -> dict[str, float]:
-    """Offer `rate` updates per second for `seconds`; latency is injection → handled, per update."""
+async def open_loop(
+    users: Population, rate: float, seconds: float, until: Callable[[], bool] | None = None
+) -> dict[str, float]:
+    """Offer `rate` updates per second for `seconds` (or until `until()` is true); latency is injection →
+    handled, per update."""
     latencies: list[float] = []
     idle = list(users.ids)
     skipped = 0
@@ -220,6 +223,8 @@ async def open_loop(users: Population, rate: float, seconds: float) -> dict[str,
     started = time.perf_counter()
     total = int(rate * seconds)
     for index in range(total):
+        if until is not None and until():
+            break
         delay = started + index / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -196,3 +196,29 @@ def test_masking_keeps_only_the_ends():
     assert mask_phone("0912345678") == "09xx…678"
     assert mask_phone("") == "" and mask_phone(None) == ""
     assert mask_phone("123") == "…"
+
+
+def test_texts_that_look_like_formulas_links_or_numbers_stay_texts(tmp_path):
+    """A citizen types their own name: '=HYPERLINK(...)' must not become a live formula in the jury's Excel."""
+    from datetime import UTC
+
+    from bot.reports.table import Column, Kind, SheetSpec
+    from bot.reports.xlsx import XlsxBook
+
+    texts = ['=HYPERLINK("http://127.0.0.1/x","prize")', "{=A1}", "http://127.0.0.1/", "0912345678", "1e5"]
+    out = tmp_path / "texts.xlsx"
+    book = XlsxBook(out, "vi", ZONE)
+    sheet = book.sheet(
+        SheetSpec("t", "T", (Column("text"), Column("n", Kind.integer), Column("at", Kind.moment), Column("x")))
+    )
+    moment = datetime(2026, 9, 5, 2, 30, tzinfo=UTC)
+    for text in texts:
+        sheet.row((text, 7, moment, 42))  # 42 in a text column is written as the text "42"
+    book.close()
+    rows = list(load_workbook(out).worksheets[0].iter_rows(min_row=2))
+    assert [row[0].value for row in rows] == texts
+    assert {row[0].data_type for row in rows} == {"s"}
+    assert {row[3].value for row in rows} == {"42"}
+    assert rows[0][1].value == 7 and rows[0][1].data_type == "n"
+    assert rows[0][2].value == datetime(2026, 9, 5, 9, 30)  # the organizer's wall clock (UTC+7)
+    assert "yyyy" in rows[0][2].number_format

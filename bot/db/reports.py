@@ -7,11 +7,11 @@ order as bot.domain.quiz.ranking.counted_attempts), ordered like the ranking, an
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Select, case, desc, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -202,7 +202,7 @@ class ReportsRepository:
     async def drawn_questions(self, contest_id: str, batch: int = 2000) -> AsyncIterator[list[str]]:
         async for rows in self._stream(select(_ATTEMPTS.c["items"]).where(_closed(contest_id)), batch):
             for (items,) in rows:
-                yield [question_id for question_id, _ in json.loads(items)]
+                yield [question_id for question_id, _ in orjson.loads(items)]
 
     async def answer_rows(self, contest_id: str, batch: int = 5000) -> AsyncIterator[tuple[object, ...]]:
         statement = (

@@ -32,26 +32,39 @@ def _checked(code: int, row: int, column: int) -> None:
 
 
 class XlsxSheet:
+    """One sheet; each row goes in with one `write_row` call.
+
+    Cells carry no format of their own: each column's format is set once on the column (set_column), and
+    Excel shows a cell without a format in its column's. That, and one call per row instead of one per
+    cell, makes a row cost about what a bare constant_memory loop pays (bench/export.py measures it).
+    Only moments (to the organizer's wall clock), days and texts are converted on the way; the book
+    is opened with every string-guessing option off, so a text is always written as a text.
+    """
+
     def __init__(self, book: XlsxBook, sheet: Any, spec: SheetSpec) -> None:
         self._sheet = sheet
         self._columns = len(spec.columns)
         self._row = 1
-        formats = book.formats
-        writers: list[Callable[[int, int, Any], int]] = []
-        zone = book.zone
-        for column in spec.columns:
-            writers.append(_writer(sheet, column.kind, formats, zone))
-        self._writers = writers
+        self._converters: tuple[tuple[int, Callable[[Any], object]], ...] = tuple(
+            (index, converter)
+            for index, column in enumerate(spec.columns)
+            if (converter := _converter(column.kind, book.zone)) is not None
+        )
         book.open_sheets.append(self)
 
     def row(self, values: Row) -> None:
         row = self._row
         if row >= MAX_ROWS:
             raise ExportError(f"more than {MAX_ROWS - 1:,} rows do not fit in an xlsx sheet: export as csv")
-        for column, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            _checked(self._writers[column](row, column, value), row, column)
+        cells = list(values)
+        for column, convert in self._converters:
+            value = cells[column]
+            if value is not None:
+                cells[column] = convert(value)
+        code = self._sheet.write_row(row, 0, cells)
+        if code:
+            # write_row stops at the first cell it could not write; which one it was is not returned.
+            raise ExportError(f"xlsx row {row} was not written in full (code {code})")
         self._row = row + 1
 
     def finish(self) -> None:
@@ -59,30 +72,39 @@ class XlsxSheet:
             self._sheet.autofilter(0, 0, self._row - 1, self._columns - 1)
 
 
-def _writer(sheet: Any, kind: Kind, formats: dict[Kind, Any], zone: ZoneInfo) -> Callable[[int, int, Any], int]:
-    cell_format = formats.get(kind)
+def _text(value: object) -> str:
+    return value if type(value) is str else str(value)
+
+
+def _converter(kind: Kind, zone: ZoneInfo) -> Callable[[Any], object] | None:
     if kind is Kind.text:
-        return lambda row, column, value: sheet.write_string(row, column, str(value))
+        return _text
     if kind is Kind.moment:
 
-        def moment(row: int, column: int, value: datetime) -> int:
+        def moment(value: datetime) -> datetime:
             # Excel has no time zones: the organizer's wall-clock time, without its zone.
-            local = value.astimezone(zone).replace(tzinfo=None)
-            return int(sheet.write_datetime(row, column, local, cell_format))
+            return value.astimezone(zone).replace(tzinfo=None)
 
         return moment
     if kind is Kind.day:
-        return lambda row, column, value: sheet.write_datetime(
-            row, column, datetime(value.year, value.month, value.day), cell_format
-        )
-    return lambda row, column, value: sheet.write_number(row, column, value, cell_format)
+        return lambda value: datetime(value.year, value.month, value.day)
+    return None  # numbers as they are
 
 
 class XlsxBook:
     def __init__(self, path: Path, language: str, timezone: str) -> None:
         self.path = path
         self.zone = ZoneInfo(timezone)
-        self._book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+        self._book = xlsxwriter.Workbook(
+            str(path),
+            # Texts stay texts: a name such as "=HYPERLINK(...)" or "http://..." is never a formula or a link.
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
         self._header = self._book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         self.formats: dict[Kind, Any] = {
             Kind.integer: self._book.add_format({"num_format": "0"}),
@@ -98,7 +120,7 @@ class XlsxBook:
         title = self._title(spec.title)
         sheet = self._book.add_worksheet(title)
         for index, column in enumerate(spec.columns):
-            sheet.set_column(index, index, column.width)
+            sheet.set_column(index, index, column.width, self.formats.get(column.kind))
         sheet.freeze_panes(1, 0)
         for index, column in enumerate(spec.columns):
             _checked(sheet.write_string(0, index, column.title, self._header), 0, index)
