@@ -141,6 +141,21 @@ async def _own_draft(
     return draft
 
 
+async def _typed_for_draft(
+    reply: Reply, uow: UnitOfWork, user: UserRecord, settings: Settings, state: FSMContext, draft_id: int
+) -> Broadcast | None:
+    """As `_own_draft`, for a step the official answers by typing: a refusal also ends the step."""
+    if not await _may_broadcast(uow, user, settings):
+        await state.clear()
+        await reply.send(not_allowed())
+        return None
+    draft = await service.draft_of(uow, draft_id, actor(user))
+    if draft is None:
+        await state.clear()
+        await reply.send(screens.draft_gone())
+    return draft
+
+
 async def _read_version(bot: Bot, message: Message, language: str) -> Version | content.ContentProblem:
     """The message the official sent, as a version of the announcement, or why it cannot be one."""
     entities = message.entities or message.caption_entities or []
@@ -181,14 +196,8 @@ async def on_content(
     bot: Bot,
 ) -> None:
     data = await state.get_data()
-    if not await _may_broadcast(uow, user, settings):
-        await state.clear()
-        await reply.send(not_allowed())
-        return
-    draft = await service.draft_of(uow, int(data.get("draft", 0)), actor(user))
+    draft = await _typed_for_draft(reply, uow, user, settings, state, int(data.get("draft", 0)))
     if draft is None:
-        await state.clear()
-        await reply.send(screens.draft_gone())
         return
     read = await _read_version(bot, message, str(data.get("language", DEFAULT_VERSION)))
     if isinstance(read, content.ContentProblem):
@@ -532,14 +541,8 @@ async def on_time(
     quiz_bank: QuizBank | None = None,
 ) -> None:
     data = await state.get_data()
-    if not await _may_broadcast(uow, user, settings):
-        await state.clear()
-        await reply.send(not_allowed())
-        return
-    draft = await service.draft_of(uow, int(data.get("draft", 0)), actor(user))
+    draft = await _typed_for_draft(reply, uow, user, settings, state, int(data.get("draft", 0)))
     if draft is None:
-        await state.clear()
-        await reply.send(screens.draft_gone())
         return
     at = parse_when(message.text or "", settings.timezone)
     sample = example(utcnow(), settings.timezone)

@@ -35,8 +35,8 @@ class XlsxSheet:
     """One sheet; each row goes in with one `write_row` call.
 
     Cells carry no format of their own: each column's format is set once on the column (set_column), and
-    Excel shows a cell without a format in its column's. That, and one call per row instead of one per
-    cell, makes a row cost about what a bare constant_memory loop pays (bench/export.py measures it).
+    xlsxwriter gives a cell without a format its column's. That, and one call per row instead of one per
+    cell, writes a row the way a bare constant_memory loop does (bench/export.py compares the two).
     Only moments (to the organizer's wall clock), days and texts are converted on the way; the book
     is opened with every string-guessing option off, so a text is always written as a text.
     """
